@@ -1,0 +1,106 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace moss {
+
+using duration = std::chrono::milliseconds;
+
+/// Settings of the local cluster launcher (`moss cluster`).
+struct cluster_config {
+  std::string data_dir;
+  int targets = 3;
+  int mountpaths_per_target = 1;
+  /// Address every node binds to and advertises.
+  std::string host;
+};
+
+struct proxy_config {
+  uint16_t http_port = 51080;
+  uint16_t caf_port = 51081;
+};
+
+struct target_config {
+  /// 0 picks a free port.
+  uint16_t http_port = 0;
+  uint16_t caf_port = 0;
+  /// How long a target waits for the proxy before it gives up at start-up.
+  duration join_timeout{10000};
+};
+
+struct http_config {
+  /// Largest JSON body (GetBatch requests, bucket actions) accepted.
+  uint64_t max_json_body = 64ull << 20;
+  /// Largest object a PUT may store.
+  uint64_t max_object_size = 1ull << 40;
+  duration read_timeout{30000};
+  duration write_timeout{30000};
+  /// How long an idle keep-alive connection stays open.
+  duration idle_timeout{120000};
+  uint32_t max_connections = 2048;
+};
+
+struct middleman_config {
+  duration heartbeat_interval{1000};
+  duration connection_timeout{5000};
+  /// Nodes with a different identifier are refused by the middleman.
+  std::string app_identifier = "moss-cluster";
+};
+
+struct list_config {
+  uint32_t max_page_size = 10000;
+};
+
+/// The `get_batch` section, with AIStore's names and defaults.
+struct get_batch_config {
+  /// How long the work item waits for one entry before trying its owner
+  /// again (get-from-neighbor).
+  duration max_wait{20000};
+  /// Look-ahead readers per work item; -1 disables them.
+  int warmup_workers = -1;
+  /// Missing entries tolerated per batch; more fail the batch.
+  int max_soft_errs = 8;
+  /// Get-from-neighbor retries per batch; -1 disables them.
+  int max_gfn = 5;
+  /// Largest number of entries in one request (more: 413).
+  uint32_t max_entries = 100000;
+  /// Bytes a work item may hold ahead of its write cursor.
+  uint64_t window_bytes = 64ull << 20;
+  /// Entries a work item may have requested ahead of its write cursor.
+  uint32_t window_entries = 4096;
+  /// Largest piece of an object sent in one message between nodes.
+  uint32_t chunk_bytes = 1u << 20;
+};
+
+struct config {
+  std::string log_level = "info";
+  cluster_config cluster;
+  proxy_config proxy;
+  target_config target;
+  http_config http;
+  middleman_config middleman;
+  list_config list;
+  get_batch_config get_batch;
+};
+
+/// The configuration compiled into the binary (`config/default.json`).
+const std::string& default_config_json();
+
+/// Parses `json` on top of the defaults, then applies `overrides` (each
+/// `dotted.key=value`), then validates. Unknown keys are errors.
+expected<config> parse_config(const std::string& json,
+                              const std::vector<std::string>& overrides = {});
+
+/// Reads `path` (empty: defaults only) and calls `parse_config`.
+expected<config> load_config(const std::string& path,
+                             const std::vector<std::string>& overrides = {});
+
+/// Parses `10s`, `500ms`, `2m`, `1h` (a bare number means seconds).
+expected<duration> parse_duration(const std::string& text);
+
+} // namespace moss

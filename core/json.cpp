@@ -1,0 +1,82 @@
+#include "core/json.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace moss {
+
+struct json_writer::impl {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+};
+
+json_writer::json_writer() : impl_(std::make_unique<impl>()) {
+  // nop
+}
+
+json_writer::~json_writer() = default;
+
+json_writer& json_writer::begin_object() {
+  impl_->w.StartObject();
+  return *this;
+}
+
+json_writer& json_writer::end_object() {
+  impl_->w.EndObject();
+  return *this;
+}
+
+json_writer& json_writer::begin_array() {
+  impl_->w.StartArray();
+  return *this;
+}
+
+json_writer& json_writer::end_array() {
+  impl_->w.EndArray();
+  return *this;
+}
+
+json_writer& json_writer::key(std::string_view k) {
+  impl_->w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()), true);
+  return *this;
+}
+
+json_writer& json_writer::string(std::string_view v) {
+  impl_->w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()), true);
+  return *this;
+}
+
+json_writer& json_writer::integer(int64_t v) {
+  impl_->w.Int64(v);
+  return *this;
+}
+
+json_writer& json_writer::boolean(bool v) {
+  impl_->w.Bool(v);
+  return *this;
+}
+
+json_writer& json_writer::null() {
+  impl_->w.Null();
+  return *this;
+}
+
+std::string json_writer::str() const {
+  return std::string{impl_->buf.GetString(), impl_->buf.GetSize()};
+}
+
+std::string error_json(int status, std::string_view message,
+                       std::string_view method, std::string_view path) {
+  json_writer w;
+  w.begin_object();
+  w.key("message").string(message);
+  w.key("status").integer(status);
+  if (!method.empty())
+    w.key("method").string(method);
+  if (!path.empty())
+    w.key("url_path").string(path);
+  w.end_object();
+  return w.str();
+}
+
+} // namespace moss

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <string>
+
+#include "config/config.hpp"
+#include "core/object_store.hpp"
+#include "http/backend.hpp"
+#include "http/server.hpp"
+
+namespace moss::http {
+
+class batch_backend;
+
+/// What the proxy's routes work with.
+struct proxy_context {
+  const config* cfg = nullptr;
+  const cluster_view* view = nullptr;
+  proxy_backend* backend = nullptr;
+  batch_backend* batches = nullptr;
+};
+
+/// What a target's routes work with.
+struct target_context {
+  const config* cfg = nullptr;
+  std::string self_id;
+  std::string proxy_url;
+  const cluster_view* view = nullptr;
+  object_store* store = nullptr;
+  batch_backend* batches = nullptr;
+};
+
+handler make_proxy_handler(proxy_context ctx);
+
+handler make_target_handler(target_context ctx);
+
+} // namespace moss::http

@@ -1,0 +1,579 @@
+#include "http/server.hpp"
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <limits>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "core/json.hpp"
+#include "core/log.hpp"
+
+namespace moss::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using boost::system::error_code;
+
+namespace {
+
+/// A non-blocking socket whose blocking-style operations give up after a
+/// timeout. It models Beast's SyncReadStream and SyncWriteStream.
+class timed_socket {
+public:
+  timed_socket(int fd, int read_timeout_ms, int write_timeout_ms)
+    : fd_(fd), read_ms_(read_timeout_ms), write_ms_(write_timeout_ms) {
+    // nop
+  }
+
+  int fd() const {
+    return fd_;
+  }
+
+  /// Waits for `events`; false (and `ec` set) on timeout or error.
+  bool wait(short events, int timeout_ms, error_code& ec) {
+    pollfd p{fd_, events, 0};
+    for (;;) {
+      int r = ::poll(&p, 1, timeout_ms);
+      if (r > 0)
+        return true;
+      if (r == 0) {
+        ec = asio::error::timed_out;
+        return false;
+      }
+      if (errno != EINTR) {
+        ec = error_code{errno, boost::system::system_category()};
+        return false;
+      }
+    }
+  }
+
+  template <class MutableBufferSequence>
+  size_t read_some(const MutableBufferSequence& buffers, error_code& ec) {
+    ec = {};
+    for (auto it = asio::buffer_sequence_begin(buffers);
+         it != asio::buffer_sequence_end(buffers); ++it) {
+      asio::mutable_buffer b = *it;
+      if (b.size() == 0)
+        continue;
+      for (;;) {
+        auto n = ::recv(fd_, b.data(), b.size(), 0);
+        if (n > 0)
+          return static_cast<size_t>(n);
+        if (n == 0) {
+          ec = asio::error::eof;
+          return 0;
+        }
+        if (errno == EINTR)
+          continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+          if (!wait(POLLIN, read_ms_, ec))
+            return 0;
+          continue;
+        }
+        ec = error_code{errno, boost::system::system_category()};
+        return 0;
+      }
+    }
+    return 0;
+  }
+
+  template <class MutableBufferSequence>
+  size_t read_some(const MutableBufferSequence& buffers) {
+    error_code ec;
+    auto n = read_some(buffers, ec);
+    if (ec)
+      throw boost::system::system_error{ec};
+    return n;
+  }
+
+  template <class ConstBufferSequence>
+  size_t write_some(const ConstBufferSequence& buffers, error_code& ec) {
+    ec = {};
+    iovec iov[64];
+    int count = 0;
+    for (auto it = asio::buffer_sequence_begin(buffers);
+         it != asio::buffer_sequence_end(buffers) && count < 64; ++it) {
+      asio::const_buffer b = *it;
+      if (b.size() == 0)
+        continue;
+      iov[count].iov_base = const_cast<void*>(b.data());
+      iov[count].iov_len = b.size();
+      ++count;
+    }
+    if (count == 0)
+      return 0;
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = static_cast<size_t>(count);
+    for (;;) {
+      auto n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+      if (n >= 0)
+        return static_cast<size_t>(n);
+      if (errno == EINTR)
+        continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        if (!wait(POLLOUT, write_ms_, ec))
+          return 0;
+        continue;
+      }
+      ec = error_code{errno, boost::system::system_category()};
+      return 0;
+    }
+  }
+
+  template <class ConstBufferSequence>
+  size_t write_some(const ConstBufferSequence& buffers) {
+    error_code ec;
+    auto n = write_some(buffers, ec);
+    if (ec)
+      throw boost::system::system_error{ec};
+    return n;
+  }
+
+  bool write_all(std::initializer_list<asio::const_buffer> parts) {
+    std::vector<asio::const_buffer> bufs{parts};
+    error_code ec;
+    asio::write(*this, bufs, ec);
+    return !ec;
+  }
+
+  bool send_file(int file_fd, uint64_t offset, uint64_t length) {
+    auto off = static_cast<off_t>(offset);
+    while (length > 0) {
+      auto chunk = static_cast<size_t>(std::min<uint64_t>(length, 1u << 30));
+      auto n = ::sendfile(fd_, file_fd, &off, chunk);
+      if (n > 0) {
+        length -= static_cast<uint64_t>(n);
+        continue;
+      }
+      if (n == 0)
+        return false; // the file shrank under us
+      if (errno == EINTR)
+        continue;
+      error_code ec;
+      if ((errno == EAGAIN || errno == EWOULDBLOCK)
+          && wait(POLLOUT, write_ms_, ec))
+        continue;
+      return false;
+    }
+    return true;
+  }
+
+private:
+  int fd_;
+  int read_ms_;
+  int write_ms_;
+};
+
+using request_parser = bhttp::request_parser<bhttp::buffer_body>;
+
+/// Bodies a handler left unread are drained up to this size so the
+/// connection can be reused (and clients that send the whole body before
+/// reading the answer are not reset); larger ones close the connection.
+constexpr uint64_t max_drain_bytes = 8 << 20;
+
+class beast_exchange final : public exchange {
+public:
+  beast_exchange(timed_socket& sock, beast::flat_buffer& buf,
+                 request_parser& parser, std::string remote)
+    : sock_(sock), buf_(buf), parser_(parser), remote_(std::move(remote)) {
+    auto& req = parser_.get();
+    method_ = std::string{req.method_string()};
+    target_ = std::string{req.target()};
+    keep_alive_ = req.keep_alive();
+  }
+
+  const std::string& method() const override {
+    return method_;
+  }
+
+  const std::string& target() const override {
+    return target_;
+  }
+
+  std::string header(std::string_view name) const override {
+    auto& req = parser_.get();
+    auto it = req.find(beast::string_view{name.data(), name.size()});
+    return it == req.end() ? std::string{} : std::string{it->value()};
+  }
+
+  std::optional<uint64_t> content_length() const override {
+    auto len = parser_.content_length();
+    if (len)
+      return *len;
+    return std::nullopt;
+  }
+
+  bool has_body() const override {
+    if (parser_.chunked())
+      return true;
+    auto len = content_length();
+    return len && *len > 0;
+  }
+
+  expected<std::string> read_body(uint64_t limit) override {
+    std::string body;
+    if (auto len = content_length(); len && *len <= limit)
+      body.reserve(*len);
+    auto r = read_body(limit, [&](const char* data, size_t size) {
+      body.append(data, size);
+      return expected<void>{};
+    });
+    if (!r)
+      return r.error();
+    return body;
+  }
+
+  expected<void> read_body(uint64_t limit, const body_sink& sink) override {
+    if (auto len = content_length(); len && *len > limit) {
+      closing_ = true;
+      return make_error(ec::too_large, "request body of " + std::to_string(*len)
+                                         + " bytes exceeds the limit of "
+                                         + std::to_string(limit) + " bytes");
+    }
+    send_continue();
+    thread_local std::vector<char> chunk(256 * 1024);
+    uint64_t total = 0;
+    while (!parser_.is_done()) {
+      auto& body = parser_.get().body();
+      body.data = chunk.data();
+      body.size = chunk.size();
+      error_code err;
+      bhttp::read(sock_, buf_, parser_, err);
+      if (err == bhttp::error::need_buffer)
+        err = {};
+      auto n = chunk.size() - body.size;
+      if (err) {
+        closing_ = true;
+        if (err == asio::error::eof || err == asio::error::timed_out
+            || err == bhttp::error::partial_message
+            || err == asio::error::connection_reset)
+          return make_error(ec::aborted, "request body incomplete: "
+                                           + err.message());
+        return make_error(ec::invalid_argument, "malformed request body: "
+                                                  + err.message());
+      }
+      total += n;
+      if (total > limit) {
+        closing_ = true;
+        return make_error(ec::too_large, "request body exceeds the limit of "
+                                           + std::to_string(limit) + " bytes");
+      }
+      if (n > 0)
+        if (auto r = sink(chunk.data(), n); !r) {
+          closing_ = true;
+          return r;
+        }
+    }
+    return {};
+  }
+
+  std::string remote_address() const override {
+    return remote_;
+  }
+
+  void respond(int status, const header_list& headers,
+               std::string_view body) override {
+    prepare_to_respond();
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status),
+                                            11};
+    bool explicit_length = false;
+    for (auto& h : headers) {
+      res.set(h.name, h.value);
+      if (beast::iequals(h.name, "Content-Length"))
+        explicit_length = true;
+    }
+    res.set(bhttp::field::server, "moss");
+    responded_ = true;
+    error_code err;
+    if (method_ == "HEAD") {
+      if (!explicit_length)
+        res.content_length(body.size());
+      res.keep_alive(keep_alive());
+      bhttp::response_serializer<bhttp::string_body> sr{res};
+      bhttp::write_header(sock_, sr, err);
+    } else {
+      res.body() = std::string{body};
+      if (!explicit_length)
+        res.prepare_payload();
+      res.keep_alive(keep_alive());
+      bhttp::write(sock_, res, err);
+    }
+    if (err)
+      closing_ = true;
+  }
+
+  bool respond_file(int status, const header_list& headers, int fd,
+                    uint64_t offset, uint64_t length) override {
+    if (!write_head(status, headers, length, false))
+      return false;
+    if (method_ == "HEAD" || length == 0)
+      return true;
+    if (!sock_.send_file(fd, offset, length)) {
+      abort();
+      return false;
+    }
+    return true;
+  }
+
+  bool begin_chunked(int status, const header_list& headers) override {
+    return write_head(status, headers, 0, true);
+  }
+
+  bool write_chunk(const char* data, size_t size) override {
+    if (closing_ && aborted_)
+      return false;
+    if (size == 0)
+      return true;
+    char head[24];
+    int len = std::snprintf(head, sizeof(head), "%zx\r\n", size);
+    if (!sock_.write_all({asio::buffer(head, static_cast<size_t>(len)),
+                          asio::buffer(data, size), asio::buffer("\r\n", 2)})) {
+      abort();
+      return false;
+    }
+    return true;
+  }
+
+  bool end_chunked() override {
+    if (aborted_)
+      return false;
+    if (!sock_.write_all({asio::buffer("0\r\n\r\n", 5)})) {
+      abort();
+      return false;
+    }
+    return true;
+  }
+
+  void abort() override {
+    closing_ = true;
+    aborted_ = true;
+    ::shutdown(sock_.fd(), SHUT_RDWR);
+  }
+
+  bool responded() const override {
+    return responded_;
+  }
+
+  bool keep_alive() const {
+    return keep_alive_ && !closing_;
+  }
+
+private:
+  void send_continue() {
+    if (continue_sent_)
+      return;
+    continue_sent_ = true;
+    if (beast::iequals(header("Expect"), "100-continue"))
+      sock_.write_all({asio::buffer("HTTP/1.1 100 Continue\r\n\r\n", 25)});
+  }
+
+  /// Reads what the handler left of the body, or gives up on the connection.
+  void prepare_to_respond() {
+    if (parser_.is_done() || closing_)
+      return;
+    auto len = content_length();
+    bool small = len && *len <= max_drain_bytes;
+    bool waits_for_continue = !continue_sent_
+                              && beast::iequals(header("Expect"),
+                                                "100-continue");
+    if (!small || waits_for_continue) {
+      closing_ = true;
+      return;
+    }
+    auto r = read_body(max_drain_bytes, [](const char*, size_t) {
+      return expected<void>{};
+    });
+    if (!r)
+      closing_ = true;
+  }
+
+  bool write_head(int status, const header_list& headers, uint64_t length,
+                  bool chunked) {
+    prepare_to_respond();
+    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(status),
+                                           11};
+    for (auto& h : headers)
+      res.set(h.name, h.value);
+    res.set(bhttp::field::server, "moss");
+    if (chunked)
+      res.chunked(true);
+    else
+      res.content_length(length);
+    res.keep_alive(keep_alive());
+    responded_ = true;
+    bhttp::response_serializer<bhttp::empty_body> sr{res};
+    error_code err;
+    bhttp::write_header(sock_, sr, err);
+    if (err) {
+      abort();
+      return false;
+    }
+    return true;
+  }
+
+  timed_socket& sock_;
+  beast::flat_buffer& buf_;
+  request_parser& parser_;
+  std::string remote_;
+  std::string method_;
+  std::string target_;
+  bool keep_alive_ = true;
+  bool closing_ = false;
+  bool aborted_ = false;
+  bool responded_ = false;
+  bool continue_sent_ = false;
+};
+
+void write_raw_error(timed_socket& sock, int status, const char* reason,
+                     const std::string& message) {
+  auto body = error_json(status, message);
+  auto head = "HTTP/1.1 " + std::to_string(status) + " " + reason
+              + "\r\nContent-Type: application/json\r\nContent-Length: "
+              + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+  sock.write_all({asio::buffer(head), asio::buffer(body)});
+}
+
+void serve_connection(int fd, std::string remote, const server_options& opts,
+                      const handler& handle) {
+  timed_socket sock{fd, static_cast<int>(opts.read_timeout.count()),
+                    static_cast<int>(opts.write_timeout.count())};
+  beast::flat_buffer buf;
+  for (;;) {
+    if (buf.size() == 0) {
+      error_code ec;
+      if (!sock.wait(POLLIN, static_cast<int>(opts.idle_timeout.count()), ec))
+        break;
+    }
+    request_parser parser;
+    parser.header_limit(64 * 1024);
+    parser.body_limit(std::numeric_limits<uint64_t>::max());
+    error_code err;
+    bhttp::read_header(sock, buf, parser, err);
+    if (err) {
+      if (err == bhttp::error::header_limit)
+        write_raw_error(sock, 431, "Request Header Fields Too Large",
+                        "request line and headers exceed 64 KiB");
+      else if (err != asio::error::eof && err != bhttp::error::end_of_stream
+               && err != asio::error::timed_out
+               && err != bhttp::error::partial_message
+               && err != asio::error::connection_reset)
+        write_raw_error(sock, 400, "Bad Request",
+                        "malformed HTTP request: " + err.message());
+      break;
+    }
+    beast_exchange ex{sock, buf, parser, remote};
+    try {
+      handle(ex);
+    } catch (const std::exception& e) {
+      log::error("handler failed on ", ex.method(), " ", ex.target(), ": ",
+                 e.what());
+      if (!ex.responded())
+        ex.respond(500, {{"Content-Type", "application/json"}},
+                   error_json(500, std::string{"internal error: "} + e.what()));
+      else
+        ex.abort();
+    }
+    if (!ex.responded())
+      ex.respond(500, {{"Content-Type", "application/json"}},
+                 error_json(500, "handler sent no response"));
+    if (!ex.keep_alive())
+      break;
+  }
+  ::shutdown(fd, SHUT_RDWR);
+  ::close(fd);
+}
+
+} // namespace
+
+server::server(server_options options, handler h)
+  : options_(options),
+    handler_(std::move(h)),
+    active_(std::make_shared<std::atomic<size_t>>(0)) {
+  // nop
+}
+
+server::~server() {
+  stop();
+}
+
+expected<uint16_t> server::start(const std::string& host, uint16_t port) {
+  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (listen_fd_ < 0)
+    return make_error(ec::io_error, std::string{"socket: "}
+                                      + std::strerror(errno));
+  int one = 1;
+  ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1)
+    return make_error(ec::invalid_argument, "invalid IPv4 address " + host);
+  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0
+      || ::listen(listen_fd_, 1024) != 0)
+    return make_error(ec::io_error, "cannot listen on " + host + ":"
+                                      + std::to_string(port) + ": "
+                                      + std::strerror(errno));
+  socklen_t len = sizeof(addr);
+  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+  acceptor_ = std::thread{[this] { accept_loop(); }};
+  return ntohs(addr.sin_port);
+}
+
+void server::stop() {
+  if (stopping_.exchange(true))
+    return;
+  if (acceptor_.joinable())
+    acceptor_.join();
+  if (listen_fd_ >= 0)
+    ::close(listen_fd_);
+  listen_fd_ = -1;
+}
+
+void server::accept_loop() {
+  auto shared_handler = std::make_shared<handler>(handler_);
+  while (!stopping_) {
+    pollfd p{listen_fd_, POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0)
+      continue;
+    sockaddr_in peer{};
+    socklen_t len = sizeof(peer);
+    int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len,
+                       SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0)
+      continue;
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    char ip[INET_ADDRSTRLEN] = "?";
+    ::inet_ntop(AF_INET, &peer.sin_addr, ip, sizeof(ip));
+    auto remote = std::string{ip} + ":" + std::to_string(ntohs(peer.sin_port));
+    if (active_->load() >= options_.max_connections) {
+      timed_socket sock{fd, 1000, 1000};
+      write_raw_error(sock, 503, "Service Unavailable",
+                      "too many open connections");
+      ::close(fd);
+      continue;
+    }
+    ++*active_;
+    std::thread{[fd, remote = std::move(remote), opts = options_,
+                 shared_handler, active = active_] {
+      serve_connection(fd, remote, opts, *shared_handler);
+      --*active;
+    }}.detach();
+  }
+}
+
+} // namespace moss::http

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "core/error.hpp"
+#include "http/exchange.hpp"
+
+namespace moss::http {
+
+struct server_options {
+  std::chrono::milliseconds read_timeout{30000};
+  std::chrono::milliseconds write_timeout{30000};
+  std::chrono::milliseconds idle_timeout{120000};
+  uint32_t max_connections = 2048;
+};
+
+using handler = std::function<void(exchange&)>;
+
+/// An HTTP/1.1 server with one thread per connection. Blocking I/O keeps
+/// streaming responses simple (a slow client stalls only its own thread) and
+/// every socket operation is bounded by a timeout.
+class server {
+public:
+  server(server_options options, handler h);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// Binds to `host:port` (0 picks a free port) and starts accepting.
+  /// Returns the bound port.
+  expected<uint16_t> start(const std::string& host, uint16_t port);
+
+  /// Stops accepting; open connections finish their current request.
+  void stop();
+
+  size_t active_connections() const {
+    return active_->load();
+  }
+
+private:
+  void accept_loop();
+
+  server_options options_;
+  handler handler_;
+  int listen_fd_ = -1;
+  std::atomic<bool> stopping_{false};
+  std::shared_ptr<std::atomic<size_t>> active_;
+  std::thread acceptor_;
+};
+
+} // namespace moss::http

@@ -1,0 +1,186 @@
+#include "core/hrw.hpp"
+#include "core/log.hpp"
+#include "core/names.hpp"
+#include "http/common_routes.hpp"
+#include "http/list_encoding.hpp"
+#include "http/routes.hpp"
+#include "http/status.hpp"
+
+namespace moss::http {
+
+namespace {
+
+header_list object_headers(const object_meta& meta) {
+  return {
+    {"Ais-Size", std::to_string(meta.size)},
+    {"Ais-Atime", std::to_string(meta.mtime_ns)},
+    {"Ais-Checksum-Type", "xxhash64"},
+    {"Ais-Checksum-Value", checksum_hex(meta.checksum)},
+    {"Ais-Version", std::to_string(meta.version)},
+    {"Last-Modified", format_http_date(meta.mtime_ns)},
+    {"Accept-Ranges", "bytes"},
+  };
+}
+
+struct byte_range {
+  uint64_t offset;
+  uint64_t length;
+};
+
+/// Parses a single `bytes=a-b`, `bytes=a-` or `bytes=-n` range.
+expected<byte_range> parse_range(const std::string& header, uint64_t size) {
+  auto bad = make_error(ec::range_not_satisfiable,
+                        "range \"" + header + "\" is not satisfiable for "
+                          + std::to_string(size) + " bytes");
+  if (header.rfind("bytes=", 0) != 0 || header.find(',') != std::string::npos)
+    return make_error(ec::invalid_argument,
+                      "unsupported Range \"" + header
+                        + "\" (one bytes=first-last range)");
+  auto spec = header.substr(6);
+  auto dash = spec.find('-');
+  if (dash == std::string::npos)
+    return bad;
+  auto first = spec.substr(0, dash);
+  auto last = spec.substr(dash + 1);
+  try {
+    if (first.empty()) {
+      auto n = std::stoull(last);
+      if (n == 0 || size == 0)
+        return bad;
+      n = std::min<uint64_t>(n, size);
+      return byte_range{size - n, n};
+    }
+    auto a = std::stoull(first);
+    if (a >= size)
+      return bad;
+    uint64_t b = last.empty() ? size - 1 : uint64_t{std::stoull(last)};
+    if (b < a)
+      return bad;
+    b = std::min<uint64_t>(b, size - 1);
+    return byte_range{a, b - a + 1};
+  } catch (...) {
+    return bad;
+  }
+}
+
+class target_routes {
+public:
+  explicit target_routes(target_context ctx) : ctx_(std::move(ctx)) {
+    // nop
+  }
+
+  void operator()(exchange& ex) {
+    auto target = parse_target(ex.target());
+    if (!target)
+      return reply_error(ex, target.error());
+    auto& seg = target->segments;
+    if (seg.size() < 2 || seg[0] != "v1")
+      return reply_error(ex, 404, "no such endpoint: " + ex.target());
+    if (serve_common(ex, *target, *ctx_.view))
+      return;
+    if (seg[1] == "objects")
+      return serve_object(ex, *target);
+    if (seg[1] == "buckets") {
+      // Bucket metadata lives on the proxy.
+      std::string path = ex.target().substr(0, ex.target().find('?'));
+      return redirect(ex, ctx_.proxy_url, path, target->raw_query);
+    }
+    reply_error(ex, 404, "no such endpoint: " + ex.target());
+  }
+
+private:
+  void serve_object(exchange& ex, const request_target& target) {
+    auto map = ctx_.view->current();
+    auto addr = parse_object_path(target, *map);
+    if (!addr)
+      return reply_error(ex, addr.error());
+    auto& method = ex.method();
+    if (method != "GET" && method != "HEAD" && method != "PUT"
+        && method != "DELETE")
+      return reply_error(ex, 405, "method " + method
+                                    + " is not supported on objects");
+    auto owner = map->owner(object_uname("ais", addr->bucket, addr->object));
+    if (owner == nullptr)
+      return reply_error(ex, 503, "the cluster has no targets");
+    if (owner->id != ctx_.self_id)
+      return redirect(ex, owner->http_url,
+                      object_path(addr->bucket, addr->object),
+                      target.raw_query);
+    if (method == "PUT")
+      return put_object(ex, *addr);
+    if (method == "DELETE") {
+      if (auto r = ctx_.store->remove(addr->bucket, addr->object); !r)
+        return reply_error(ex, r.error());
+      return ex.respond(200, {}, "");
+    }
+    get_object(ex, *addr);
+  }
+
+  void get_object(exchange& ex, const object_address& addr) {
+    auto obj = ctx_.store->open(addr.bucket, addr.object);
+    if (!obj)
+      return reply_error(ex, obj.error());
+    auto headers = object_headers(obj->meta());
+    headers.push_back({"Content-Type", "application/octet-stream"});
+    auto range_header = ex.header("Range");
+    if (range_header.empty() || ex.method() == "HEAD") {
+      ex.respond_file(200, headers, obj->fd(), 0, obj->meta().size);
+      return;
+    }
+    auto range = parse_range(range_header, obj->meta().size);
+    if (!range) {
+      if (range.error().code == ec::range_not_satisfiable)
+        return reply_error(ex, 416, range.error().message,
+                           {{"Content-Range", "bytes */"
+                                                + std::to_string(
+                                                  obj->meta().size)}});
+      return reply_error(ex, range.error());
+    }
+    headers.push_back(
+      {"Content-Range", "bytes " + std::to_string(range->offset) + "-"
+                          + std::to_string(range->offset + range->length - 1)
+                          + "/" + std::to_string(obj->meta().size)});
+    ex.respond_file(206, headers, obj->fd(), range->offset, range->length);
+  }
+
+  void put_object(exchange& ex, const object_address& addr) {
+    auto name = display_name(addr.bucket, addr.object);
+    auto writer = ctx_.store->create(addr.bucket, addr.object);
+    if (!writer)
+      return reply_error(ex, writer.error());
+    auto body = ex.read_body(ctx_.cfg->http.max_object_size,
+                             [&](const char* data, size_t size) {
+                               return writer->append(data, size);
+                             });
+    if (!body) {
+      auto err = body.error();
+      err.message = "cannot store " + name + ": " + err.message;
+      return reply_error(ex, err);
+    }
+    auto meta = writer->commit();
+    if (!meta) {
+      auto err = meta.error();
+      if (err.code == ec::conflict)
+        err.message = "cannot store " + name
+                      + ": the name collides with an existing object or "
+                        "with the prefix of other objects ("
+                      + err.message + ")";
+      else
+        err.message = "cannot store " + name + ": " + err.message;
+      return reply_error(ex, err);
+    }
+    log::debug("PUT ", name, " (", meta->size, " bytes)");
+    ex.respond(200, object_headers(*meta), "");
+  }
+
+  target_context ctx_;
+};
+
+} // namespace
+
+handler make_target_handler(target_context ctx) {
+  auto routes = std::make_shared<target_routes>(std::move(ctx));
+  return [routes](exchange& ex) { (*routes)(ex); };
+}
+
+} // namespace moss::http
