@@ -23,7 +23,6 @@ struct proxy_context {
 struct target_context {
   const config* cfg = nullptr;
   std::string self_id;
-  std::string proxy_url;
   const cluster_view* view = nullptr;
   object_store* store = nullptr;
   batch_backend* batches = nullptr;

@@ -26,14 +26,17 @@ using handler = std::function<void(exchange&)>;
 /// every socket operation is bounded by a timeout.
 class server {
 public:
-  server(server_options options, handler h);
+  explicit server(server_options options);
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
-  /// Binds to `host:port` (0 picks a free port) and starts accepting.
-  /// Returns the bound port.
-  expected<uint16_t> start(const std::string& host, uint16_t port);
+  /// Binds to `host:port` (0 picks a free port); returns the bound port.
+  /// Connections queue up until `serve`.
+  expected<uint16_t> listen(const std::string& host, uint16_t port);
+
+  /// Starts accepting connections and handing requests to `h`.
+  void serve(handler h);
 
   /// Stops accepting; open connections finish their current request.
   void stop();

@@ -82,8 +82,11 @@ public:
       return serve_object(ex, *target);
     if (seg[1] == "buckets") {
       // Bucket metadata lives on the proxy.
+      auto proxy_url = ctx_.view->current()->proxy.http_url;
+      if (proxy_url.empty())
+        return reply_error(ex, 503, "this target has not joined a cluster");
       std::string path = ex.target().substr(0, ex.target().find('?'));
-      return redirect(ex, ctx_.proxy_url, path, target->raw_query);
+      return redirect(ex, proxy_url, path, target->raw_query);
     }
     reply_error(ex, 404, "no such endpoint: " + ex.target());
   }

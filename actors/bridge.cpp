@@ -1,0 +1,62 @@
+#include "actors/bridge.hpp"
+
+#include <chrono>
+
+#include <caf/all.hpp>
+
+#include "actors/error.hpp"
+
+namespace moss {
+
+namespace {
+
+constexpr auto bucket_timeout = std::chrono::seconds(30);
+constexpr auto list_timeout = std::chrono::seconds(90);
+
+class actor_proxy_backend final : public http::proxy_backend {
+public:
+  actor_proxy_backend(caf::actor_system& sys, proxy_actor proxy)
+    : sys_(sys), proxy_(std::move(proxy)) {
+    // nop
+  }
+
+  expected<void> create_bucket(const std::string& name) override {
+    return bucket_call(atom::create_v, name);
+  }
+
+  expected<void> destroy_bucket(const std::string& name) override {
+    return bucket_call(atom::destroy_v, name);
+  }
+
+  expected<list_page> list_objects(const list_query& query) override {
+    caf::scoped_actor self{sys_};
+    expected<list_page> result{make_error(ec::internal, "no answer")};
+    self->request(proxy_, list_timeout, atom::list_v, query)
+      .receive([&](list_page& page) { result = std::move(page); },
+               [&](caf::error& err) { result = from_caf_error(err); });
+    return result;
+  }
+
+private:
+  template <class Atom>
+  expected<void> bucket_call(Atom what, const std::string& name) {
+    caf::scoped_actor self{sys_};
+    expected<void> result;
+    self->request(proxy_, bucket_timeout, what, name)
+      .receive([](int64_t) {},
+               [&](caf::error& err) { result = from_caf_error(err); });
+    return result;
+  }
+
+  caf::actor_system& sys_;
+  proxy_actor proxy_;
+};
+
+} // namespace
+
+std::unique_ptr<http::proxy_backend>
+make_proxy_backend(caf::actor_system& sys, proxy_actor proxy) {
+  return std::make_unique<actor_proxy_backend>(sys, std::move(proxy));
+}
+
+} // namespace moss

@@ -1,0 +1,233 @@
+#include "actors/proxy/proxy.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include <caf/all.hpp>
+#include <rapidjson/document.h>
+
+#include "actors/error.hpp"
+#include "core/json.hpp"
+#include "core/log.hpp"
+#include "core/names.hpp"
+
+namespace moss {
+
+namespace {
+
+constexpr auto update_timeout = std::chrono::seconds(10);
+constexpr auto list_timeout = std::chrono::seconds(60);
+
+using proxy_ptr = proxy_actor::stateful_pointer<proxy_state>;
+
+/// Bumps the version, persists, publishes, and pushes the map to every
+/// target. Calls `done` once every target answered (or failed to).
+void commit_map(proxy_ptr self, std::function<void(int64_t)> done = nullptr) {
+  auto& st = self->state;
+  ++st.map.version;
+  if (!st.state_file.empty())
+    if (auto r = save_proxy_state(st.state_file, st.map); !r)
+      log::error("cannot persist the cluster map: ", r.error().message);
+  if (st.view != nullptr)
+    st.view->update(st.map);
+  auto version = st.map.version;
+  log::info("cluster map v", version, ": ", st.map.targets.size(),
+            " target(s), ", st.map.buckets.size(), " bucket(s)");
+  if (st.members.empty()) {
+    if (done)
+      done(version);
+    return;
+  }
+  auto pending = std::make_shared<size_t>(st.members.size());
+  auto finish = [pending, done, version] {
+    if (--*pending == 0 && done)
+      done(version);
+  };
+  for (auto& [id, handle] : st.members) {
+    self
+      ->request(handle, update_timeout, atom::update_v, st.map)
+      .then([finish](int64_t) { finish(); },
+            [finish, id = id](caf::error& err) {
+              log::warn("target ", id, " did not take the map: ",
+                        caf::to_string(err));
+              finish();
+            });
+  }
+}
+
+void drop_target(proxy_ptr self, const caf::actor_addr& source) {
+  auto& st = self->state;
+  for (auto it = st.members.begin(); it != st.members.end(); ++it) {
+    if (it->second.address() != source)
+      continue;
+    auto id = it->first;
+    st.members.erase(it);
+    auto& ts = st.map.targets;
+    ts.erase(std::remove_if(ts.begin(), ts.end(),
+                            [&](const node_info& n) { return n.id == id; }),
+             ts.end());
+    log::warn("target ", id, " left the cluster (connection lost)");
+    commit_map(self);
+    return;
+  }
+}
+
+} // namespace
+
+expected<cluster_map> load_proxy_state(const std::string& path) {
+  cluster_map map;
+  std::ifstream in{path};
+  if (!in)
+    return map;
+  std::stringstream text;
+  text << in.rdbuf();
+  rapidjson::Document doc;
+  doc.Parse(text.str().c_str());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("version")
+      || !doc["version"].IsInt64() || !doc.HasMember("buckets")
+      || !doc["buckets"].IsArray())
+    return make_error(ec::io_error, "corrupt proxy state in " + path);
+  map.version = doc["version"].GetInt64();
+  for (auto& b : doc["buckets"].GetArray())
+    if (b.IsString())
+      map.buckets.emplace_back(b.GetString());
+  std::sort(map.buckets.begin(), map.buckets.end());
+  return map;
+}
+
+expected<void> save_proxy_state(const std::string& path,
+                                const cluster_map& map) {
+  json_writer w;
+  w.begin_object();
+  w.key("version").integer(map.version);
+  w.key("buckets").begin_array();
+  for (auto& b : map.buckets)
+    w.string(b);
+  w.end_array();
+  w.end_object();
+  auto tmp = path + ".tmp";
+  {
+    std::ofstream out{tmp, std::ios::trunc};
+    out << w.str();
+    out.flush();
+    if (!out)
+      return make_error(ec::io_error, "cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    return make_error(ec::io_error, "cannot rename " + tmp);
+  return {};
+}
+
+proxy_actor::behavior_type
+proxy(proxy_actor::stateful_pointer<proxy_state> self, node_info self_info,
+      std::string state_file, cluster_view* view) {
+  auto& st = self->state;
+  st.state_file = std::move(state_file);
+  st.view = view;
+  if (!st.state_file.empty()) {
+    if (auto loaded = load_proxy_state(st.state_file))
+      st.map = *loaded;
+    else
+      log::error(loaded.error().message, "; starting with no buckets");
+  }
+  st.map.proxy = std::move(self_info);
+  st.map.targets.clear();
+  if (st.view != nullptr)
+    st.view->update(st.map);
+  self->set_down_handler(
+    [self](caf::down_msg& msg) { drop_target(self, msg.source); });
+  return {
+    [self](atom::join, node_info info,
+           target_actor handle) -> caf::result<cluster_map> {
+      auto& st = self->state;
+      if (info.id.empty())
+        return to_caf_error(make_error(ec::invalid_argument,
+                                       "a target needs a non-empty id"));
+      if (auto it = st.members.find(info.id);
+          it != st.members.end() && it->second != handle)
+        self->demonitor(it->second.address());
+      st.members[info.id] = handle;
+      self->monitor(handle);
+      auto& ts = st.map.targets;
+      ts.erase(std::remove_if(ts.begin(), ts.end(),
+                              [&](const node_info& n) {
+                                return n.id == info.id;
+                              }),
+               ts.end());
+      log::info("target ", info.id, " joined at ", info.http_url);
+      ts.push_back(std::move(info));
+      std::sort(ts.begin(), ts.end(),
+                [](const node_info& a, const node_info& b) {
+                  return a.id < b.id;
+                });
+      commit_map(self);
+      return st.map;
+    },
+    [self](atom::create, const std::string& bucket) -> caf::result<int64_t> {
+      auto& st = self->state;
+      if (st.map.has_bucket(bucket))
+        return to_caf_error(make_error(ec::already_exists,
+                                       "bucket " + display_name(bucket)
+                                         + " already exists"));
+      auto& bs = st.map.buckets;
+      bs.insert(std::lower_bound(bs.begin(), bs.end(), bucket), bucket);
+      auto rp = self->make_response_promise<int64_t>();
+      commit_map(self, [rp](int64_t v) mutable { rp.deliver(v); });
+      return rp;
+    },
+    [self](atom::destroy, const std::string& bucket) -> caf::result<int64_t> {
+      auto& st = self->state;
+      if (!st.map.has_bucket(bucket))
+        return to_caf_error(make_error(ec::not_found,
+                                       "bucket " + display_name(bucket)
+                                         + " does not exist"));
+      auto& bs = st.map.buckets;
+      bs.erase(std::lower_bound(bs.begin(), bs.end(), bucket));
+      auto rp = self->make_response_promise<int64_t>();
+      commit_map(self, [rp](int64_t v) mutable { rp.deliver(v); });
+      return rp;
+    },
+    [self](atom::list, const list_query& query) -> caf::result<list_page> {
+      auto& st = self->state;
+      if (!st.map.has_bucket(query.bucket))
+        return to_caf_error(make_error(ec::not_found,
+                                       "bucket " + display_name(query.bucket)
+                                         + " does not exist"));
+      if (st.members.empty())
+        return list_page{};
+      struct gather {
+        std::vector<list_page> pages;
+        size_t pending = 0;
+        bool failed = false;
+      };
+      auto g = std::make_shared<gather>();
+      g->pending = st.members.size();
+      auto rp = self->make_response_promise<list_page>();
+      for (auto& [id, handle] : st.members) {
+        self->request(handle, list_timeout, atom::list_v, query)
+          .then(
+            [g, rp, query](list_page& page) mutable {
+              g->pages.push_back(std::move(page));
+              if (--g->pending == 0 && !g->failed)
+                rp.deliver(merge_pages(std::move(g->pages), query));
+            },
+            [g, rp, id = id](caf::error& err) mutable {
+              --g->pending;
+              if (g->failed)
+                return;
+              g->failed = true;
+              auto e = from_caf_error(err);
+              e.message = "listing failed on target " + id + ": " + e.message;
+              rp.deliver(to_caf_error(e));
+            });
+      }
+      return rp;
+    },
+  };
+}
+
+} // namespace moss

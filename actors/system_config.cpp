@@ -1,0 +1,48 @@
+#include "actors/system_config.hpp"
+
+#include <caf/io/middleman.hpp>
+#include <caf/timespan.hpp>
+
+#include "actors/actors.hpp"
+#include "actors/error.hpp"
+
+namespace moss {
+
+namespace {
+
+void add_moss_types(caf::actor_system_config& cfg) {
+  cfg.add_message_types<caf::id_block::moss>();
+  cfg.add_error_category(
+    caf::atom("moss"),
+    [](uint8_t code, caf::atom_value, const caf::message& ctx) {
+      return std::string{"moss::"} + to_string(static_cast<ec>(code))
+             + (ctx.empty() ? "" : caf::to_string(ctx));
+    });
+}
+
+} // namespace
+
+system_config::system_config(const config& cfg, bool with_middleman) {
+  add_moss_types(*this);
+  set("logger.console", caf::atom("none"));
+  set("logger.file-verbosity", caf::atom("quiet"));
+  set("scheduler.max-throughput", size_t{64});
+  if (with_middleman) {
+    load<caf::io::middleman>();
+    set("middleman.heartbeat-interval",
+        caf::timespan{cfg.middleman.heartbeat_interval});
+    set("middleman.connection-timeout",
+        caf::timespan{cfg.middleman.connection_timeout});
+    set("middleman.app-identifiers",
+        std::vector<std::string>{cfg.middleman.app_identifier});
+  }
+}
+
+test_system_config::test_system_config() {
+  add_moss_types(*this);
+  set("scheduler.policy", caf::atom("testing"));
+  set("logger.file-verbosity", caf::atom("quiet"));
+  set("logger.console", caf::atom("none"));
+}
+
+} // namespace moss

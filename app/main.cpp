@@ -1,0 +1,43 @@
+#include <cstdio>
+#include <string>
+
+#include <unistd.h>
+
+#include "app/node.hpp"
+#include "app/options.hpp"
+
+int main(int argc, char** argv) {
+  using namespace moss::app;
+  auto opts = parse_options(argc, argv);
+  if (!opts) {
+    std::fprintf(stderr, "moss: %s\n\n%s", opts.error().message.c_str(), usage);
+    return 2;
+  }
+  auto& cmd = opts->command;
+  if (cmd == "help" || cmd == "--help" || cmd == "-h") {
+    std::fputs(usage, stdout);
+    return 0;
+  }
+  if (cmd == "version" || cmd == "--version") {
+    std::puts("moss " MOSS_VERSION);
+    return 0;
+  }
+  block_stop_signals();
+  if (cmd == "proxy")
+    return run_proxy(*opts);
+  if (cmd == "target")
+    return run_target(*opts);
+  if (cmd == "cluster") {
+    char exe[4096];
+    auto n = ::readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0) {
+      std::fprintf(stderr, "moss: cannot find its own executable\n");
+      return 1;
+    }
+    exe[n] = '\0';
+    return run_cluster(*opts, exe);
+  }
+  std::fprintf(stderr, "moss: unknown command \"%s\"\n\n%s", cmd.c_str(),
+               usage);
+  return 2;
+}

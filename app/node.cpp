@@ -1,0 +1,186 @@
+#include "app/node.hpp"
+
+#include <csignal>
+#include <filesystem>
+#include <thread>
+
+#include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
+#include <unistd.h>
+
+#include "actors/bridge.hpp"
+#include "actors/proxy/proxy.hpp"
+#include "actors/system_config.hpp"
+#include "actors/target/target.hpp"
+#include "core/cluster_view.hpp"
+#include "core/log.hpp"
+#include "http/routes.hpp"
+#include "http/server.hpp"
+
+namespace moss::app {
+
+namespace {
+
+http::server_options server_options_of(const config& cfg) {
+  http::server_options so;
+  so.read_timeout = cfg.http.read_timeout;
+  so.write_timeout = cfg.http.write_timeout;
+  so.idle_timeout = cfg.http.idle_timeout;
+  so.max_connections = cfg.http.max_connections;
+  return so;
+}
+
+/// Ends the process if an orderly shutdown hangs (a stuck peer connection
+/// must not keep a stopped node alive).
+void arm_shutdown_watchdog() {
+  std::thread{[] {
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    log::warn("shutdown took too long; exiting");
+    ::_exit(0);
+  }}.detach();
+}
+
+expected<config> node_config(const options& opts) {
+  auto cfg = effective_config(opts);
+  if (!cfg)
+    return cfg;
+  log::set_level(cfg->log_level);
+  std::error_code err;
+  std::filesystem::create_directories(cfg->cluster.data_dir, err);
+  if (err)
+    return make_error(ec::io_error, "cannot create " + cfg->cluster.data_dir
+                                      + ": " + err.message());
+  return cfg;
+}
+
+int fail(const error& err) {
+  log::error(err.message);
+  return 1;
+}
+
+} // namespace
+
+void block_stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int wait_for_stop_signal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
+
+int run_proxy(const options& opts) {
+  log::set_node("proxy");
+  auto cfg = node_config(opts);
+  if (!cfg)
+    return fail(cfg.error());
+  auto& host = cfg->cluster.host;
+  auto id = node_id(cfg->cluster.data_dir, "proxy");
+  if (!id)
+    return fail(id.error());
+  http::server srv{server_options_of(*cfg)};
+  auto http_port = srv.listen(host, cfg->proxy.http_port);
+  if (!http_port)
+    return fail(http_port.error());
+  system_config scfg{*cfg};
+  caf::actor_system sys{scfg};
+  cluster_view view;
+  node_info self_info{*id, "http://" + host + ":" + std::to_string(*http_port),
+                      host, cfg->proxy.caf_port, 0};
+  auto proxy_handle = sys.spawn(proxy, self_info,
+                                cfg->cluster.data_dir + "/cluster.json", &view);
+  auto caf_port = sys.middleman().publish(proxy_handle, cfg->proxy.caf_port,
+                                          host.c_str(), true);
+  if (!caf_port) {
+    log::error("cannot publish the proxy on ", host, ":", cfg->proxy.caf_port,
+               ": ", sys.render(caf_port.error()));
+    caf::anon_send_exit(proxy_handle, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  auto backend = make_proxy_backend(sys, proxy_handle);
+  srv.serve(http::make_proxy_handler({&*cfg, &view, backend.get(), nullptr}));
+  log::info("proxy ", *id, " serving http://", host, ":", *http_port,
+            " (targets join at ", host, ":", *caf_port, ")");
+  auto sig = wait_for_stop_signal();
+  log::info("stopping (signal ", sig, ")");
+  arm_shutdown_watchdog();
+  srv.stop();
+  caf::anon_send_exit(proxy_handle, caf::exit_reason::user_shutdown);
+  return 0;
+}
+
+int run_target(const options& opts) {
+  auto cfg = node_config(opts);
+  if (!cfg)
+    return fail(cfg.error());
+  auto& host = cfg->cluster.host;
+  auto colon = opts.proxy.rfind(':');
+  if (opts.proxy.empty() || colon == std::string::npos)
+    return fail(make_error(ec::invalid_argument,
+                           "a target needs --proxy HOST:PORT (the proxy's "
+                           "caf_port)"));
+  auto proxy_host = opts.proxy.substr(0, colon);
+  uint16_t proxy_port = 0;
+  try {
+    proxy_port = static_cast<uint16_t>(std::stoi(opts.proxy.substr(colon + 1)));
+  } catch (...) {
+    return fail(make_error(ec::invalid_argument,
+                           "invalid --proxy " + opts.proxy));
+  }
+  auto id = node_id(cfg->cluster.data_dir, "target");
+  if (!id)
+    return fail(id.error());
+  log::set_node("t[" + *id + "]");
+  auto mountpaths = opts.mountpaths;
+  if (mountpaths.empty())
+    mountpaths.push_back(cfg->cluster.data_dir + "/mp1");
+  object_store store{mountpaths};
+  if (auto r = store.init(); !r)
+    return fail(r.error());
+  http::server srv{server_options_of(*cfg)};
+  auto http_port = srv.listen(host, cfg->target.http_port);
+  if (!http_port)
+    return fail(http_port.error());
+  auto url = opts.public_url.empty()
+               ? "http://" + host + ":" + std::to_string(*http_port)
+               : opts.public_url;
+  system_config scfg{*cfg};
+  caf::actor_system sys{scfg};
+  cluster_view view;
+  auto target_handle = sys.spawn(target, proxy_host, proxy_port, &store,
+                                 &view);
+  auto caf_port = sys.middleman().publish(target_handle, cfg->target.caf_port,
+                                          host.c_str(), true);
+  if (!caf_port) {
+    log::error("cannot publish the target: ", sys.render(caf_port.error()));
+    caf::anon_send_exit(target_handle, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  http::target_context ctx;
+  ctx.cfg = &*cfg;
+  ctx.self_id = *id;
+  ctx.view = &view;
+  ctx.store = &store;
+  srv.serve(http::make_target_handler(ctx));
+  caf::anon_send(target_handle, atom::start_v,
+                 node_info{*id, url, host, *caf_port, 0});
+  log::info("target ", *id, " serving ", url, " with ", mountpaths.size(),
+            " mountpath(s); joining ", opts.proxy);
+  auto sig = wait_for_stop_signal();
+  log::info("stopping (signal ", sig, ")");
+  arm_shutdown_watchdog();
+  srv.stop();
+  caf::anon_send_exit(target_handle, caf::exit_reason::user_shutdown);
+  return 0;
+}
+
+} // namespace moss::app

@@ -1,0 +1,23 @@
+#pragma once
+
+#include "app/options.hpp"
+
+namespace moss::app {
+
+/// Runs a proxy until SIGINT/SIGTERM; returns the process exit code.
+int run_proxy(const options& opts);
+
+/// Runs a target until SIGINT/SIGTERM; returns the process exit code.
+int run_target(const options& opts);
+
+/// Runs a local cluster (proxy + targets as child processes) until
+/// SIGINT/SIGTERM; returns the process exit code.
+int run_cluster(const options& opts, const char* self_exe);
+
+/// Blocks SIGINT/SIGTERM in every thread created afterwards; call first.
+void block_stop_signals();
+
+/// Waits for SIGINT or SIGTERM and returns its number.
+int wait_for_stop_signal();
+
+} // namespace moss::app
