@@ -1,10 +1,10 @@
 #include "actors/bridge.hpp"
 
-#include <chrono>
+#include "actors/error.hpp"
 
 #include <caf/all.hpp>
 
-#include "actors/error.hpp"
+#include <chrono>
 
 namespace moss {
 
@@ -14,9 +14,9 @@ constexpr auto bucket_timeout = std::chrono::seconds(30);
 constexpr auto list_timeout = std::chrono::seconds(90);
 
 class actor_proxy_backend final : public http::proxy_backend {
-public:
+ public:
   actor_proxy_backend(caf::actor_system& sys, proxy_actor proxy)
-    : sys_(sys), proxy_(std::move(proxy)) {
+      : sys_(sys), proxy_(std::move(proxy)) {
     // nop
   }
 
@@ -32,19 +32,26 @@ public:
     caf::scoped_actor self{sys_};
     expected<list_page> result{make_error(ec::internal, "no answer")};
     self->request(proxy_, list_timeout, atom::list_v, query)
-      .receive([&](list_page& page) { result = std::move(page); },
-               [&](caf::error& err) { result = from_caf_error(err); });
+        .receive(
+            [&](list_page& page) {
+              result = std::move(page);
+            },
+            [&](caf::error& err) {
+              result = from_caf_error(err);
+            });
     return result;
   }
 
-private:
+ private:
   template <class Atom>
   expected<void> bucket_call(Atom what, const std::string& name) {
     caf::scoped_actor self{sys_};
     expected<void> result;
     self->request(proxy_, bucket_timeout, what, name)
-      .receive([](int64_t) {},
-               [&](caf::error& err) { result = from_caf_error(err); });
+        .receive([](int64_t) {},
+                 [&](caf::error& err) {
+                   result = from_caf_error(err);
+                 });
     return result;
   }
 
@@ -54,8 +61,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<http::proxy_backend>
-make_proxy_backend(caf::actor_system& sys, proxy_actor proxy) {
+std::unique_ptr<http::proxy_backend> make_proxy_backend(caf::actor_system& sys,
+                                                        proxy_actor proxy) {
   return std::make_unique<actor_proxy_backend>(sys, std::move(proxy));
 }
 

@@ -1,10 +1,10 @@
 #pragma once
 
+#include "core/error.hpp"
+
 #include <caf/error.hpp>
 #include <caf/make_message.hpp>
 #include <caf/message.hpp>
-
-#include "core/error.hpp"
 
 CAF_ERROR_CODE_ENUM(moss::ec, "moss")
 

@@ -3,11 +3,11 @@
 // The 0.17 `inspect` overloads of every type that travels between actors.
 // Keeping them in one file confines the port to CAF 0.18+ to this file.
 
-#include <caf/meta/type_name.hpp>
-
 #include "core/cluster_map.hpp"
 #include "core/listing.hpp"
 #include "core/object_store.hpp"
+
+#include <caf/meta/type_name.hpp>
 
 namespace moss {
 

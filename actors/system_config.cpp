@@ -1,10 +1,10 @@
 #include "actors/system_config.hpp"
 
-#include <caf/io/middleman.hpp>
-#include <caf/timespan.hpp>
-
 #include "actors/actors.hpp"
 #include "actors/error.hpp"
+
+#include <caf/io/middleman.hpp>
+#include <caf/timespan.hpp>
 
 namespace moss {
 
@@ -12,12 +12,11 @@ namespace {
 
 void add_moss_types(caf::actor_system_config& cfg) {
   cfg.add_message_types<caf::id_block::moss>();
-  cfg.add_error_category(
-    caf::atom("moss"),
-    [](uint8_t code, caf::atom_value, const caf::message& ctx) {
-      return std::string{"moss::"} + to_string(static_cast<ec>(code))
-             + (ctx.empty() ? "" : caf::to_string(ctx));
-    });
+  cfg.add_error_category(caf::atom("moss"), [](uint8_t code, caf::atom_value,
+                                               const caf::message& ctx) {
+    return std::string{"moss::"} + to_string(static_cast<ec>(code))
+           + (ctx.empty() ? "" : caf::to_string(ctx));
+  });
 }
 
 } // namespace

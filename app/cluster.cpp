@@ -1,3 +1,11 @@
+#include "app/node.hpp"
+#include "core/log.hpp"
+#include "http/client.hpp"
+
+#include <rapidjson/document.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -5,14 +13,6 @@
 #include <filesystem>
 #include <thread>
 #include <vector>
-
-#include <rapidjson/document.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include "app/node.hpp"
-#include "core/log.hpp"
-#include "http/client.hpp"
 
 namespace moss::app {
 
@@ -112,8 +112,9 @@ int run_cluster(const options& opts, const char* self_exe) {
                    cc.host + ":" + std::to_string(cfg->proxy.caf_port),
                    "--port", std::to_string(http_port + 1 + i)});
     for (int m = 1; m <= cc.mountpaths_per_target; ++m)
-      t.args.insert(t.args.end(),
-                    {"--mountpath", (dir / ("mp" + std::to_string(m))).string()});
+      t.args.insert(
+          t.args.end(),
+          {"--mountpath", (dir / ("mp" + std::to_string(m))).string()});
     children.push_back(t);
   }
   for (auto& c : children)
@@ -177,8 +178,8 @@ int run_cluster(const options& opts, const char* self_exe) {
   for (auto& c : children)
     if (c.pid > 0)
       ::kill(c.pid, SIGTERM);
-  auto stop_deadline = std::chrono::steady_clock::now()
-                       + std::chrono::seconds(10);
+  auto stop_deadline
+      = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   for (auto& c : children) {
     while (c.pid > 0) {
       int status = 0;

@@ -1,10 +1,10 @@
-#include <cstdio>
-#include <string>
+#include "app/node.hpp"
+#include "app/options.hpp"
 
 #include <unistd.h>
 
-#include "app/node.hpp"
-#include "app/options.hpp"
+#include <cstdio>
+#include <string>
 
 int main(int argc, char** argv) {
   using namespace moss::app;

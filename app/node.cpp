@@ -1,13 +1,5 @@
 #include "app/node.hpp"
 
-#include <csignal>
-#include <filesystem>
-#include <thread>
-
-#include <caf/all.hpp>
-#include <caf/io/middleman.hpp>
-#include <unistd.h>
-
 #include "actors/bridge.hpp"
 #include "actors/proxy/proxy.hpp"
 #include "actors/system_config.hpp"
@@ -16,6 +8,15 @@
 #include "core/log.hpp"
 #include "http/routes.hpp"
 #include "http/server.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
+
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <thread>
 
 namespace moss::app {
 
@@ -49,7 +50,7 @@ expected<config> node_config(const options& opts) {
   std::filesystem::create_directories(cfg->cluster.data_dir, err);
   if (err)
     return make_error(ec::io_error, "cannot create " + cfg->cluster.data_dir
-                                      + ": " + err.message());
+                                        + ": " + err.message());
   return cfg;
 }
 
@@ -133,8 +134,8 @@ int run_target(const options& opts) {
   try {
     proxy_port = static_cast<uint16_t>(std::stoi(opts.proxy.substr(colon + 1)));
   } catch (...) {
-    return fail(make_error(ec::invalid_argument,
-                           "invalid --proxy " + opts.proxy));
+    return fail(
+        make_error(ec::invalid_argument, "invalid --proxy " + opts.proxy));
   }
   auto id = node_id(cfg->cluster.data_dir, "target");
   if (!id)
@@ -151,13 +152,12 @@ int run_target(const options& opts) {
   if (!http_port)
     return fail(http_port.error());
   auto url = opts.public_url.empty()
-               ? "http://" + host + ":" + std::to_string(*http_port)
-               : opts.public_url;
+                 ? "http://" + host + ":" + std::to_string(*http_port)
+                 : opts.public_url;
   system_config scfg{*cfg};
   caf::actor_system sys{scfg};
   cluster_view view;
-  auto target_handle = sys.spawn(target, proxy_host, proxy_port, &store,
-                                 &view);
+  auto target_handle = sys.spawn(target, proxy_host, proxy_port, &store, &view);
   auto caf_port = sys.middleman().publish(target_handle, cfg->target.caf_port,
                                           host.c_str(), true);
   if (!caf_port) {

@@ -46,8 +46,7 @@ expected<int> parse_port(const std::string& opt, const std::string& text) {
     auto value = std::stoi(text, &used);
     if (used == text.size() && value >= 0 && value <= 65535)
       return value;
-  } catch (...) {
-  }
+  } catch (...) {}
   return make_error(ec::invalid_argument,
                     opt + " expects a port number, not \"" + text + "\"");
 }
@@ -62,8 +61,8 @@ expected<options> parse_options(int argc, char** argv) {
   for (int i = 2; i < argc; ++i) {
     std::string opt = argv[i];
     std::string value;
-    if (auto eq = opt.find('='); opt.rfind("--", 0) == 0 && eq != opt.npos
-                                 && opt != "--set") {
+    if (auto eq = opt.find('=');
+        opt.rfind("--", 0) == 0 && eq != opt.npos && opt != "--set") {
       value = opt.substr(eq + 1);
       opt = opt.substr(0, eq);
       if (opt == "--set")
@@ -118,11 +117,11 @@ expected<config> effective_config(const options& opts) {
     overrides.push_back("cluster.data_dir=" + opts.data_dir);
   auto node = opts.command == "target" ? "target" : "proxy";
   if (opts.http_port >= 0)
-    overrides.push_back(std::string{node} + ".http_port="
-                        + std::to_string(opts.http_port));
+    overrides.push_back(std::string{node}
+                        + ".http_port=" + std::to_string(opts.http_port));
   if (opts.caf_port >= 0)
-    overrides.push_back(std::string{node} + ".caf_port="
-                        + std::to_string(opts.caf_port));
+    overrides.push_back(std::string{node}
+                        + ".caf_port=" + std::to_string(opts.caf_port));
   return load_config(opts.config_file, overrides);
 }
 

@@ -1,10 +1,10 @@
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include "config/config.hpp"
 #include "core/error.hpp"
+
+#include <string>
+#include <vector>
 
 namespace moss::app {
 

@@ -1,11 +1,11 @@
 #include "config/config.hpp"
 
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
 #include <charconv>
 #include <fstream>
 #include <sstream>
-
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
 namespace moss {
 
@@ -80,8 +80,8 @@ expected<void> apply_override(rapidjson::Document& doc,
     node->SetBool(text == "true");
   } else if (node->IsNumber()) {
     int64_t value = 0;
-    auto [end, err] = std::from_chars(text.data(), text.data() + text.size(),
-                                      value);
+    auto [end, err]
+        = std::from_chars(text.data(), text.data() + text.size(), value);
     if (err != std::errc{} || end != text.data() + text.size())
       return bad("\"" + key + "\" must be an integer, not \"" + text + "\"");
     node->SetInt64(value);
@@ -93,7 +93,7 @@ expected<void> apply_override(rapidjson::Document& doc,
 
 /// Reads typed values out of the merged document, collecting the first error.
 class reader {
-public:
+ public:
   explicit reader(const Value& root) : root_(root) {
     // nop
   }
@@ -111,8 +111,8 @@ public:
   void integer(const std::string& key, T& out, int64_t lo, int64_t hi) {
     auto& v = at(key);
     if (!v.IsInt64() || v.GetInt64() < lo || v.GetInt64() > hi)
-      fail("\"" + key + "\" must be an integer in [" + std::to_string(lo)
-           + ", " + std::to_string(hi) + "]");
+      fail("\"" + key + "\" must be an integer in [" + std::to_string(lo) + ", "
+           + std::to_string(hi) + "]");
     else
       out = static_cast<T>(v.GetInt64());
   }
@@ -138,14 +138,10 @@ public:
     failed_ = true;
   }
 
-  bool failed() const {
-    return failed_;
-  }
-  const error& first_error() const {
-    return error_;
-  }
+  bool failed() const { return failed_; }
+  const error& first_error() const { return error_; }
 
-private:
+ private:
   const Value& root_;
   bool failed_ = false;
   error error_;
@@ -155,8 +151,8 @@ private:
 
 expected<duration> parse_duration(const std::string& text) {
   int64_t value = 0;
-  auto [end, err] = std::from_chars(text.data(), text.data() + text.size(),
-                                    value);
+  auto [end, err]
+      = std::from_chars(text.data(), text.data() + text.size(), value);
   if (err != std::errc{} || value < 0)
     return make_error(ec::invalid_argument,
                       "invalid duration \"" + text + "\" (try 10s or 500ms)");

@@ -1,11 +1,11 @@
 #pragma once
 
+#include "core/error.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include "core/error.hpp"
 
 namespace moss {
 

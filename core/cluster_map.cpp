@@ -1,9 +1,9 @@
 #include "core/cluster_map.hpp"
 
-#include <algorithm>
-
 #include "core/hrw.hpp"
 #include "core/json.hpp"
+
+#include <algorithm>
 
 namespace moss {
 

@@ -1,10 +1,10 @@
 #pragma once
 
+#include "core/cluster_map.hpp"
+
 #include <memory>
 #include <mutex>
 #include <string>
-
-#include "core/cluster_map.hpp"
 
 namespace moss {
 
@@ -12,7 +12,7 @@ namespace moss {
 /// actor writes it (in the order the proxy sent the maps); readers keep the
 /// snapshot they got.
 class cluster_view {
-public:
+ public:
   std::shared_ptr<const cluster_map> current() const {
     std::lock_guard guard{mtx_};
     return map_;
@@ -25,7 +25,7 @@ public:
     map_ = std::move(ptr);
   }
 
-private:
+ private:
   mutable std::mutex mtx_;
   std::shared_ptr<const cluster_map> map_ = std::make_shared<cluster_map>();
 };

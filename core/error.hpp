@@ -55,52 +55,36 @@ struct error {
 /// Either a value of type `T` or an `error`.
 template <class T>
 class expected {
-public:
+ public:
   expected(T value) : data_(std::move(value)) {
     // nop
   }
   expected(moss::error err) : data_(std::move(err)) {
     // nop
   }
-  explicit operator bool() const {
-    return data_.index() == 0;
-  }
-  T& operator*() {
-    return std::get<0>(data_);
-  }
-  const T& operator*() const {
-    return std::get<0>(data_);
-  }
-  T* operator->() {
-    return &std::get<0>(data_);
-  }
-  const T* operator->() const {
-    return &std::get<0>(data_);
-  }
-  const moss::error& error() const {
-    return std::get<1>(data_);
-  }
+  explicit operator bool() const { return data_.index() == 0; }
+  T& operator*() { return std::get<0>(data_); }
+  const T& operator*() const { return std::get<0>(data_); }
+  T* operator->() { return &std::get<0>(data_); }
+  const T* operator->() const { return &std::get<0>(data_); }
+  const moss::error& error() const { return std::get<1>(data_); }
 
-private:
+ private:
   std::variant<T, moss::error> data_;
 };
 
 /// The outcome of an operation without a value.
 template <>
 class expected<void> {
-public:
+ public:
   expected() = default;
   expected(moss::error err) : error_(std::move(err)) {
     // nop
   }
-  explicit operator bool() const {
-    return error_.code == ec::no_error;
-  }
-  const moss::error& error() const {
-    return error_;
-  }
+  explicit operator bool() const { return error_.code == ec::no_error; }
+  const moss::error& error() const { return error_; }
 
-private:
+ private:
   moss::error error_;
 };
 

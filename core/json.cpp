@@ -1,5 +1,7 @@
 #include "core/json.hpp"
 
+#include "core/names.hpp"
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -37,11 +39,19 @@ json_writer& json_writer::end_array() {
 }
 
 json_writer& json_writer::key(std::string_view k) {
-  impl_->w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()), true);
+  auto clean = sanitize_utf8(k);
+  impl_->w.Key(clean.data(), static_cast<rapidjson::SizeType>(clean.size()),
+               true);
   return *this;
 }
 
 json_writer& json_writer::string(std::string_view v) {
+  if (!is_valid_utf8(v)) {
+    auto clean = sanitize_utf8(v);
+    impl_->w.String(clean.data(),
+                    static_cast<rapidjson::SizeType>(clean.size()), true);
+    return *this;
+  }
   impl_->w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()), true);
   return *this;
 }

@@ -10,7 +10,7 @@ namespace moss {
 /// A small streaming JSON writer (RapidJSON underneath) that keeps RapidJSON
 /// out of the headers of its users.
 class json_writer {
-public:
+ public:
   json_writer();
   ~json_writer();
   json_writer(const json_writer&) = delete;
@@ -29,7 +29,7 @@ public:
   /// The document written so far.
   std::string str() const;
 
-private:
+ private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };

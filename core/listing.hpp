@@ -1,10 +1,10 @@
 #pragma once
 
+#include "core/object_store.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include "core/object_store.hpp"
 
 namespace moss {
 

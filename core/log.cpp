@@ -16,14 +16,14 @@ std::string node_name = "moss";
 
 const char* tag(level lvl) {
   switch (lvl) {
-    case level::debug:
-      return "D";
-    case level::info:
-      return "I";
-    case level::warn:
-      return "W";
-    case level::error:
-      return "E";
+  case level::debug:
+    return "D";
+  case level::info:
+    return "I";
+  case level::warn:
+    return "W";
+  case level::error:
+    return "E";
   }
   return "?";
 }

@@ -2,40 +2,67 @@
 
 namespace moss {
 
-bool is_valid_utf8(std::string_view text) {
-  size_t i = 0;
+namespace {
+
+/// Length of the well-formed UTF-8 sequence at `text[i]`, or 0.
+size_t utf8_sequence_length(std::string_view text, size_t i) {
   auto n = text.size();
-  while (i < n) {
-    auto c = static_cast<unsigned char>(text[i]);
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80) {
+  auto c = static_cast<unsigned char>(text[i]);
+  size_t len;
+  uint32_t cp;
+  if (c < 0x80)
+    return 1;
+  if ((c & 0xE0) == 0xC0) {
+    len = 2;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    len = 3;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    len = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + len > n)
+    return 0;
+  for (size_t k = 1; k < len; ++k) {
+    auto cc = static_cast<unsigned char>(text[i + k]);
+    if ((cc & 0xC0) != 0x80)
+      return 0;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  // Overlong encodings, surrogates and code points past U+10FFFF.
+  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800)
+      || (len == 4 && cp < 0x10000) || cp > 0x10FFFF
+      || (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  return len;
+}
+
+} // namespace
+
+std::string sanitize_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    auto len = utf8_sequence_length(text, i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
       ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      cp = c & 0x07;
     } else {
-      return false;
+      out.append(text.substr(i, len));
+      i += len;
     }
-    if (i + len > n)
-      return false;
-    for (size_t k = 1; k < len; ++k) {
-      auto cc = static_cast<unsigned char>(text[i + k]);
-      if ((cc & 0xC0) != 0x80)
-        return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    // Reject overlong encodings, surrogates and code points past U+10FFFF.
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800)
-        || (len == 4 && cp < 0x10000) || cp > 0x10FFFF
-        || (cp >= 0xD800 && cp <= 0xDFFF))
+  }
+  return out;
+}
+
+bool is_valid_utf8(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    auto len = utf8_sequence_length(text, i);
+    if (len == 0)
       return false;
     i += len;
   }
@@ -44,8 +71,9 @@ bool is_valid_utf8(std::string_view text) {
 
 expected<void> validate_bucket_name(std::string_view name) {
   auto bad = [&](const char* why) {
-    return make_error(ec::invalid_argument,
-                      "invalid bucket name \"" + std::string{name} + "\": " + why);
+    return make_error(ec::invalid_argument, "invalid bucket name \""
+                                                + std::string{name}
+                                                + "\": " + why);
   };
   if (name.empty())
     return bad("must not be empty");
@@ -72,7 +100,7 @@ expected<void> validate_object_name(std::string_view name,
       if (c == '\0')
         c = '?';
     return make_error(ec::invalid_argument, "invalid " + std::string{what}
-                                              + " \"" + shown + "\": " + why);
+                                                + " \"" + shown + "\": " + why);
   };
   if (name.empty())
     return bad("must not be empty");

@@ -1,9 +1,9 @@
 #pragma once
 
+#include "core/error.hpp"
+
 #include <string>
 #include <string_view>
-
-#include "core/error.hpp"
 
 namespace moss {
 
@@ -34,6 +34,9 @@ expected<std::string> normalize_provider(std::string_view provider);
 
 /// True if `text` is well-formed UTF-8.
 bool is_valid_utf8(std::string_view text);
+
+/// `text` with every ill-formed UTF-8 sequence replaced by U+FFFD.
+std::string sanitize_utf8(std::string_view text);
 
 /// `ais://bucket` or `ais://bucket/object`, as AIStore's messages spell them.
 std::string display_name(std::string_view bucket, std::string_view object = {});

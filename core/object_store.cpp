@@ -1,12 +1,8 @@
 #include "core/object_store.hpp"
 
-#include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <random>
-#include <thread>
+#include "core/hrw.hpp"
+#include "core/log.hpp"
+#include "core/names.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -14,9 +10,13 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "core/hrw.hpp"
-#include "core/log.hpp"
-#include "core/names.hpp"
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <thread>
 
 namespace fs = std::filesystem;
 
@@ -29,20 +29,20 @@ constexpr const char* meta_xattr = "user.moss";
 error errno_error(int err, const std::string& what) {
   auto text = what + ": " + std::strerror(err);
   switch (err) {
-    case ENOSPC:
-    case EDQUOT:
-      return make_error(ec::insufficient_storage, text);
-    case ENOENT:
-      return make_error(ec::not_found, text);
-    case ENOTDIR:
-    case EISDIR:
-    case EEXIST:
-    case ENOTEMPTY:
-      return make_error(ec::conflict, text);
-    case ENAMETOOLONG:
-      return make_error(ec::invalid_argument, text);
-    default:
-      return make_error(ec::io_error, text);
+  case ENOSPC:
+  case EDQUOT:
+    return make_error(ec::insufficient_storage, text);
+  case ENOENT:
+    return make_error(ec::not_found, text);
+  case ENOTDIR:
+  case EISDIR:
+  case EEXIST:
+  case ENOTEMPTY:
+    return make_error(ec::conflict, text);
+  case ENAMETOOLONG:
+    return make_error(ec::invalid_argument, text);
+  default:
+    return make_error(ec::io_error, text);
   }
 }
 
@@ -121,7 +121,7 @@ std::string checksum_hex(uint64_t checksum) {
 // -- open_object --------------------------------------------------------------
 
 open_object::open_object(open_object&& other) noexcept
-  : fd_(other.fd_), meta_(other.meta_) {
+    : fd_(other.fd_), meta_(other.meta_) {
   other.fd_ = -1;
 }
 
@@ -134,19 +134,15 @@ open_object::~open_object() {
 
 object_writer::object_writer(std::string tmp_path, std::string final_path,
                              int fd)
-  : tmp_path_(std::move(tmp_path)),
-    final_path_(std::move(final_path)),
-    fd_(fd),
-    hash_state_(XXH64_createState()) {
+    : tmp_path_(std::move(tmp_path)), final_path_(std::move(final_path)),
+      fd_(fd), hash_state_(XXH64_createState()) {
   XXH64_reset(static_cast<XXH64_state_t*>(hash_state_), 0);
 }
 
 object_writer::object_writer(object_writer&& other) noexcept
-  : tmp_path_(std::move(other.tmp_path_)),
-    final_path_(std::move(other.final_path_)),
-    fd_(other.fd_),
-    size_(other.size_),
-    hash_state_(other.hash_state_) {
+    : tmp_path_(std::move(other.tmp_path_)),
+      final_path_(std::move(other.final_path_)), fd_(other.fd_),
+      size_(other.size_), hash_state_(other.hash_state_) {
   other.fd_ = -1;
   other.hash_state_ = nullptr;
   other.tmp_path_.clear();
@@ -189,8 +185,8 @@ expected<object_meta> object_writer::commit() {
     meta.version = previous.version + 1;
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
-  meta.mtime_ns = static_cast<int64_t>(now.tv_sec) * 1'000'000'000
-                  + now.tv_nsec;
+  meta.mtime_ns
+      = static_cast<int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
   if (::fsync(fd_) != 0)
     return errno_error(errno, "fsync");
   auto text = encode_meta(meta);
@@ -217,7 +213,7 @@ expected<object_meta> object_writer::commit() {
 // -- object_store -------------------------------------------------------------
 
 object_store::object_store(std::vector<std::string> mountpaths)
-  : mountpaths_(std::move(mountpaths)) {
+    : mountpaths_(std::move(mountpaths)) {
   for (auto& mp : mountpaths_) {
     while (mp.size() > 1 && mp.back() == '/')
       mp.pop_back();
@@ -234,14 +230,14 @@ expected<void> object_store::init() {
     for (auto sub : {"/@ais", "/.moss/tmp", "/.moss/trash"}) {
       fs::create_directories(mp + sub, err);
       if (err)
-        return make_error(ec::io_error, "cannot create " + mp + sub + ": "
-                                          + err.message());
+        return make_error(ec::io_error,
+                          "cannot create " + mp + sub + ": " + err.message());
     }
     recovered_ += clear_directory(mp + "/.moss/tmp");
     clear_directory(mp + "/.moss/trash");
     auto probe = mp + "/.moss/xattr-probe";
-    int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                    0644);
+    int fd
+        = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
       return errno_error(errno, "mountpath " + mp + " is not writable");
     bool ok = ::fsetxattr(fd, meta_xattr, "1", 1, 0) == 0;
@@ -249,8 +245,8 @@ expected<void> object_store::init() {
     ::close(fd);
     ::unlink(probe.c_str());
     if (!ok)
-      return errno_error(saved, "mountpath " + mp
-                                  + " does not support user xattrs");
+      return errno_error(saved,
+                         "mountpath " + mp + " does not support user xattrs");
   }
   if (recovered_ > 0)
     log::info("removed ", recovered_, " leftover file(s) of interrupted PUTs");
@@ -283,8 +279,8 @@ expected<open_object> object_store::open(const std::string& bucket,
   auto path = path_of(bucket, object);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   auto missing = [&] {
-    return make_error(ec::not_found, display_name(bucket, object)
-                                       + " does not exist");
+    return make_error(ec::not_found,
+                      display_name(bucket, object) + " does not exist");
   };
   if (fd < 0) {
     if (errno == ENOENT || errno == ENOTDIR)
@@ -312,13 +308,13 @@ expected<void> object_store::remove(const std::string& bucket,
   auto path = path_of(bucket, object);
   struct stat st;
   if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
-    return make_error(ec::not_found, display_name(bucket, object)
-                                       + " does not exist");
+    return make_error(ec::not_found,
+                      display_name(bucket, object) + " does not exist");
   if (::unlink(path.c_str()) != 0)
     return errno_error(errno, "cannot delete " + display_name(bucket, object));
   // Remove directories the object leaves empty, up to the bucket's root.
-  auto root = fs::path{bucket_dir(mountpath_of(bucket, object), bucket)}
-              / "%ob";
+  auto root
+      = fs::path{bucket_dir(mountpath_of(bucket, object), bucket)} / "%ob";
   for (auto dir = fs::path{path}.parent_path(); dir != root;
        dir = dir.parent_path()) {
     if (::rmdir(dir.c_str()) != 0)
@@ -360,11 +356,11 @@ object_store::list(const std::string& bucket, const std::string& prefix,
     fs::recursive_directory_iterator it{root, err}, end;
     if (err)
       return make_error(ec::io_error, "cannot list " + display_name(bucket)
-                                        + ": " + err.message());
+                                          + ": " + err.message());
     for (; it != end; it.increment(err)) {
       if (err)
         return make_error(ec::io_error, "cannot list " + display_name(bucket)
-                                          + ": " + err.message());
+                                            + ": " + err.message());
       if (!it->is_regular_file(err))
         continue;
       auto name = it->path().native().substr(root_len);

@@ -1,11 +1,11 @@
 #pragma once
 
+#include "core/error.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include "core/error.hpp"
 
 namespace moss {
 
@@ -29,21 +29,17 @@ struct listed_object {
 /// An open object: a file descriptor positioned nowhere in particular (use
 /// pread) plus its metadata. Closes the descriptor on destruction.
 class open_object {
-public:
+ public:
   open_object(int fd, object_meta meta) : fd_(fd), meta_(meta) {
     // nop
   }
   open_object(open_object&& other) noexcept;
   open_object& operator=(open_object&&) = delete;
   ~open_object();
-  int fd() const {
-    return fd_;
-  }
-  const object_meta& meta() const {
-    return meta_;
-  }
+  int fd() const { return fd_; }
+  const object_meta& meta() const { return meta_; }
 
-private:
+ private:
   int fd_;
   object_meta meta_;
 };
@@ -52,7 +48,7 @@ private:
 /// until `commit` succeeds; destroying an uncommitted writer removes its
 /// temporary file.
 class object_writer {
-public:
+ public:
   object_writer(std::string tmp_path, std::string final_path, int fd);
   object_writer(object_writer&& other) noexcept;
   object_writer& operator=(object_writer&&) = delete;
@@ -63,7 +59,7 @@ public:
   /// fsyncs the data, stores the metadata, and renames the file into place.
   expected<object_meta> commit();
 
-private:
+ private:
   std::string tmp_path_;
   std::string final_path_;
   int fd_;
@@ -75,16 +71,14 @@ private:
 /// mountpath: `@ais/<bucket>/%ob/<object>` for data, `.moss/tmp/` for PUTs in
 /// progress, `.moss/trash/` for destroyed buckets awaiting removal.
 class object_store {
-public:
+ public:
   explicit object_store(std::vector<std::string> mountpaths);
 
   /// Creates the layout, removes leftovers of interrupted PUTs and checks
   /// that every mountpath supports user xattrs.
   expected<void> init();
 
-  const std::vector<std::string>& mountpaths() const {
-    return mountpaths_;
-  }
+  const std::vector<std::string>& mountpaths() const { return mountpaths_; }
 
   /// The mountpath that holds `bucket/object`.
   const std::string& mountpath_of(const std::string& bucket,
@@ -110,16 +104,15 @@ public:
 
   /// Objects of `bucket` whose names start with `prefix` and sort after
   /// `start_after`, in name order, at most `limit` of them.
-  expected<std::vector<listed_object>>
-  list(const std::string& bucket, const std::string& prefix,
-       const std::string& start_after, size_t limit) const;
+  expected<std::vector<listed_object>> list(const std::string& bucket,
+                                            const std::string& prefix,
+                                            const std::string& start_after,
+                                            size_t limit) const;
 
   /// Number of PUT leftovers removed by the last `init`.
-  size_t recovered_temp_files() const {
-    return recovered_;
-  }
+  size_t recovered_temp_files() const { return recovered_; }
 
-private:
+ private:
   std::vector<std::string> mountpaths_;
   std::vector<uint64_t> digests_;
   size_t recovered_ = 0;

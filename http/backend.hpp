@@ -1,10 +1,10 @@
 #pragma once
 
-#include <string>
-
 #include "core/cluster_view.hpp"
 #include "core/error.hpp"
 #include "core/listing.hpp"
+
+#include <string>
 
 namespace moss::http {
 
@@ -13,7 +13,7 @@ using moss::cluster_view;
 /// What the proxy's HTTP routes need from the proxy actor. Calls block the
 /// calling connection thread, never an actor.
 class proxy_backend {
-public:
+ public:
   virtual ~proxy_backend() = default;
   virtual expected<void> create_bucket(const std::string& name) = 0;
   virtual expected<void> destroy_bucket(const std::string& name) = 0;

@@ -1,16 +1,16 @@
 #include "http/client.hpp"
 
+#include "http/timed_socket.hpp"
+
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
-#include <cstring>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <unistd.h>
 
-#include "http/timed_socket.hpp"
+#include <cstring>
 
 namespace moss::http {
 
@@ -81,8 +81,8 @@ expected<client_response> request(const std::string& method,
   std::string why;
   int fd = connect_to(host, port, timeout, why);
   if (fd < 0)
-    return make_error(ec::unavailable, "cannot connect to " + authority + ": "
-                                         + why);
+    return make_error(ec::unavailable,
+                      "cannot connect to " + authority + ": " + why);
   auto ms = static_cast<int>(timeout.count());
   timed_socket sock{fd, ms, ms};
   bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target,
@@ -107,14 +107,14 @@ expected<client_response> request(const std::string& method,
       result.status = static_cast<int>(res.result_int());
       for (auto& f : res)
         result.headers.push_back(
-          {std::string{f.name_string()}, std::string{f.value()}});
+            {std::string{f.name_string()}, std::string{f.value()}});
       result.body = std::move(res.body());
     }
   }
   ::close(fd);
   if (err)
-    return make_error(ec::unavailable, method + " " + url + ": "
-                                         + err.message());
+    return make_error(ec::unavailable,
+                      method + " " + url + ": " + err.message());
   return result;
 }
 

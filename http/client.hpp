@@ -1,10 +1,10 @@
 #pragma once
 
-#include <chrono>
-#include <string>
-
 #include "core/error.hpp"
 #include "http/exchange.hpp"
+
+#include <chrono>
+#include <string>
 
 namespace moss::http {
 
@@ -19,11 +19,9 @@ struct client_response {
 /// One blocking HTTP/1.1 request to `url` (http://host:port/path), on a new
 /// connection, bounded by `timeout` per socket operation. Redirects are not
 /// followed.
-expected<client_response> request(const std::string& method,
-                                  const std::string& url,
-                                  const std::string& body = {},
-                                  const header_list& headers = {},
-                                  std::chrono::milliseconds timeout
-                                  = std::chrono::seconds(10));
+expected<client_response>
+request(const std::string& method, const std::string& url,
+        const std::string& body = {}, const header_list& headers = {},
+        std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 } // namespace moss::http

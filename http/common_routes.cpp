@@ -1,9 +1,9 @@
 #include "http/common_routes.hpp"
 
-#include <rapidjson/document.h>
-
 #include "core/names.hpp"
 #include "http/status.hpp"
+
+#include <rapidjson/document.h>
 
 namespace moss::http {
 
@@ -22,8 +22,8 @@ expected<object_address> parse_object_path(const request_target& target,
   if (!provider)
     return provider.error();
   if (*provider != "ais" || !map.has_bucket(addr.bucket))
-    return make_error(ec::not_found, "bucket " + *provider + "://"
-                                       + addr.bucket + " does not exist");
+    return make_error(ec::not_found, "bucket " + *provider + "://" + addr.bucket
+                                         + " does not exist");
   return addr;
 }
 
@@ -61,8 +61,7 @@ void redirect(exchange& ex, const std::string& base_url,
 
 namespace {
 
-expected<rapidjson::Document> parse_json_body(exchange& ex,
-                                              uint64_t max_body) {
+expected<rapidjson::Document> parse_json_body(exchange& ex, uint64_t max_body) {
   rapidjson::Document doc;
   auto body = ex.read_body(max_body);
   if (!body)
@@ -139,7 +138,8 @@ expected<list_query> parse_list_request(exchange& ex,
     }
   }
   if (page_size < 0)
-    return make_error(ec::invalid_argument, "\"pagesize\" must not be negative");
+    return make_error(ec::invalid_argument,
+                      "\"pagesize\" must not be negative");
   if (page_size == 0 || page_size > max_page_size)
     page_size = max_page_size;
   query.page_size = static_cast<uint32_t>(page_size);

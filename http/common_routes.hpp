@@ -1,11 +1,11 @@
 #pragma once
 
-#include <string>
-
 #include "core/listing.hpp"
 #include "http/backend.hpp"
 #include "http/exchange.hpp"
 #include "http/url.hpp"
+
+#include <string>
 
 namespace moss::http {
 

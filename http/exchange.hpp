@@ -1,13 +1,13 @@
 #pragma once
 
+#include "core/error.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "core/error.hpp"
 
 namespace moss::http {
 
@@ -24,7 +24,7 @@ using body_sink = std::function<expected<void>(const char*, size_t)>;
 /// One HTTP request and its response, as seen by a route handler. The server
 /// implements it on top of Beast; handlers never see Beast or sockets.
 class exchange {
-public:
+ public:
   virtual ~exchange() = default;
 
   // -- request ----------------------------------------------------------------
@@ -55,11 +55,13 @@ public:
   /// Sends a complete response. For HEAD requests the body is not sent, but
   /// its length is announced unless `headers` sets Content-Length itself.
   virtual void respond(int status, const header_list& headers,
-                       std::string_view body) = 0;
+                       std::string_view body)
+      = 0;
 
   /// Sends `length` bytes of `fd` from `offset` as the body (zero-copy).
   virtual bool respond_file(int status, const header_list& headers, int fd,
-                            uint64_t offset, uint64_t length) = 0;
+                            uint64_t offset, uint64_t length)
+      = 0;
 
   /// Starts a chunked response; the body follows through `write_chunk`.
   virtual bool begin_chunked(int status, const header_list& headers) = 0;

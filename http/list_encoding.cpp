@@ -1,10 +1,10 @@
 #include "http/list_encoding.hpp"
 
-#include <ctime>
+#include "core/json.hpp"
 
 #include <msgpack.hpp>
 
-#include "core/json.hpp"
+#include <ctime>
 
 namespace moss::http {
 

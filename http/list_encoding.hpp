@@ -1,8 +1,8 @@
 #pragma once
 
-#include <string>
-
 #include "core/listing.hpp"
+
+#include <string>
 
 namespace moss::http {
 

@@ -1,5 +1,3 @@
-#include <random>
-
 #include "core/hrw.hpp"
 #include "core/json.hpp"
 #include "core/names.hpp"
@@ -7,6 +5,8 @@
 #include "http/list_encoding.hpp"
 #include "http/routes.hpp"
 #include "http/status.hpp"
+
+#include <random>
 
 namespace moss::http {
 
@@ -22,7 +22,7 @@ std::string listing_uuid() {
 }
 
 class proxy_routes {
-public:
+ public:
   explicit proxy_routes(proxy_context ctx) : ctx_(std::move(ctx)) {
     // nop
   }
@@ -43,7 +43,7 @@ public:
     reply_error(ex, 404, "no such endpoint: " + ex.target());
   }
 
-private:
+ private:
   void serve_object(exchange& ex, const request_target& target) {
     auto map = ctx_.view->current();
     auto addr = parse_object_path(target, *map);
@@ -52,8 +52,8 @@ private:
     auto& method = ex.method();
     if (method != "GET" && method != "HEAD" && method != "PUT"
         && method != "DELETE")
-      return reply_error(ex, 405, "method " + method
-                                    + " is not supported on objects");
+      return reply_error(ex, 405,
+                         "method " + method + " is not supported on objects");
     auto owner = map->owner(object_uname("ais", addr->bucket, addr->object));
     if (owner == nullptr)
       return reply_error(ex, 503, "the cluster has no targets");
@@ -70,8 +70,8 @@ private:
     std::string bucket = seg.size() == 3 ? seg[2] : std::string{};
     if (bucket.empty()) {
       if (method != "GET")
-        return reply_error(ex, 405, "method " + method
-                                      + " needs a bucket name in the path");
+        return reply_error(
+            ex, 405, "method " + method + " needs a bucket name in the path");
       return list_buckets(ex);
     }
     if (auto r = validate_bucket_name(bucket); !r)
@@ -80,16 +80,18 @@ private:
     if (!provider)
       return reply_error(ex, provider.error());
     if (*provider != "ais")
-      return reply_error(ex, 404, "bucket " + *provider + "://" + bucket
-                                    + " does not exist (moss stores ais:// "
-                                      "buckets only)");
+      return reply_error(ex, 404,
+                         "bucket " + *provider + "://" + bucket
+                             + " does not exist (moss stores ais:// "
+                               "buckets only)");
     if (method == "POST") {
       auto action = parse_bucket_action(ex, http_cfg.max_json_body);
       if (!action)
         return reply_error(ex, action.error());
       if (*action != "create-bck" && !action->empty())
-        return reply_error(ex, 400, "unsupported bucket action \"" + *action
-                                      + "\" (moss supports create-bck)");
+        return reply_error(ex, 400,
+                           "unsupported bucket action \"" + *action
+                               + "\" (moss supports create-bck)");
       if (auto r = ctx_.backend->create_bucket(bucket); !r)
         return reply_error(ex, r.error());
       return ex.respond(200, {}, "");
@@ -99,24 +101,25 @@ private:
       if (!action)
         return reply_error(ex, action.error());
       if (*action != "destroy-bck" && !action->empty())
-        return reply_error(ex, 400, "unsupported bucket action \"" + *action
-                                      + "\" (moss supports destroy-bck)");
+        return reply_error(ex, 400,
+                           "unsupported bucket action \"" + *action
+                               + "\" (moss supports destroy-bck)");
       if (auto r = ctx_.backend->destroy_bucket(bucket); !r)
         return reply_error(ex, r.error());
       return ex.respond(200, {}, "");
     }
     if (method == "HEAD") {
       if (!ctx_.view->current()->has_bucket(bucket))
-        return reply_error(ex, 404, "bucket " + display_name(bucket)
-                                      + " does not exist");
+        return reply_error(
+            ex, 404, "bucket " + display_name(bucket) + " does not exist");
       return ex.respond(200, {}, "");
     }
     if (method != "GET")
-      return reply_error(ex, 405, "method " + method
-                                    + " is not supported on buckets");
-    auto query = parse_list_request(ex, target, bucket,
-                                    ctx_.cfg->list.max_page_size,
-                                    http_cfg.max_json_body);
+      return reply_error(ex, 405,
+                         "method " + method + " is not supported on buckets");
+    auto query
+        = parse_list_request(ex, target, bucket, ctx_.cfg->list.max_page_size,
+                             http_cfg.max_json_body);
     if (!query)
       return reply_error(ex, query.error());
     auto page = ctx_.backend->list_objects(*query);
@@ -151,7 +154,9 @@ private:
 
 handler make_proxy_handler(proxy_context ctx) {
   auto routes = std::make_shared<proxy_routes>(std::move(ctx));
-  return [routes](exchange& ex) { (*routes)(ex); };
+  return [routes](exchange& ex) {
+    (*routes)(ex);
+  };
 }
 
 } // namespace moss::http

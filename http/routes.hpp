@@ -1,11 +1,11 @@
 #pragma once
 
-#include <string>
-
 #include "config/config.hpp"
 #include "core/object_store.hpp"
 #include "http/backend.hpp"
 #include "http/server.hpp"
+
+#include <string>
 
 namespace moss::http {
 

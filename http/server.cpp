@@ -1,11 +1,11 @@
 #include "http/server.hpp"
 
+#include "core/json.hpp"
+#include "core/log.hpp"
+#include "http/timed_socket.hpp"
+
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
-#include <cerrno>
-#include <cstring>
-#include <limits>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -17,9 +17,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "core/json.hpp"
-#include "http/timed_socket.hpp"
-#include "core/log.hpp"
+#include <cerrno>
+#include <cstring>
+#include <limits>
 
 namespace moss::http {
 
@@ -38,23 +38,19 @@ using request_parser = bhttp::request_parser<bhttp::buffer_body>;
 constexpr uint64_t max_drain_bytes = 8 << 20;
 
 class beast_exchange final : public exchange {
-public:
+ public:
   beast_exchange(timed_socket& sock, beast::flat_buffer& buf,
                  request_parser& parser, std::string remote)
-    : sock_(sock), buf_(buf), parser_(parser), remote_(std::move(remote)) {
+      : sock_(sock), buf_(buf), parser_(parser), remote_(std::move(remote)) {
     auto& req = parser_.get();
     method_ = std::string{req.method_string()};
     target_ = std::string{req.target()};
     keep_alive_ = req.keep_alive();
   }
 
-  const std::string& method() const override {
-    return method_;
-  }
+  const std::string& method() const override { return method_; }
 
-  const std::string& target() const override {
-    return target_;
-  }
+  const std::string& target() const override { return target_; }
 
   std::string header(std::string_view name) const override {
     auto& req = parser_.get();
@@ -93,8 +89,8 @@ public:
     if (auto len = content_length(); len && *len > limit) {
       closing_ = true;
       return make_error(ec::too_large, "request body of " + std::to_string(*len)
-                                         + " bytes exceeds the limit of "
-                                         + std::to_string(limit) + " bytes");
+                                           + " bytes exceeds the limit of "
+                                           + std::to_string(limit) + " bytes");
     }
     send_continue();
     thread_local std::vector<char> chunk(256 * 1024);
@@ -113,16 +109,17 @@ public:
         if (err == asio::error::eof || err == asio::error::timed_out
             || err == bhttp::error::partial_message
             || err == asio::error::connection_reset)
-          return make_error(ec::aborted, "request body incomplete: "
-                                           + err.message());
-        return make_error(ec::invalid_argument, "malformed request body: "
-                                                  + err.message());
+          return make_error(ec::aborted,
+                            "request body incomplete: " + err.message());
+        return make_error(ec::invalid_argument,
+                          "malformed request body: " + err.message());
       }
       total += n;
       if (total > limit) {
         closing_ = true;
         return make_error(ec::too_large, "request body exceeds the limit of "
-                                           + std::to_string(limit) + " bytes");
+                                             + std::to_string(limit)
+                                             + " bytes");
       }
       if (n > 0)
         if (auto r = sink(chunk.data(), n); !r) {
@@ -133,9 +130,7 @@ public:
     return {};
   }
 
-  std::string remote_address() const override {
-    return remote_;
-  }
+  std::string remote_address() const override { return remote_; }
 
   void respond(int status, const header_list& headers,
                std::string_view body) override {
@@ -216,15 +211,11 @@ public:
     ::shutdown(sock_.fd(), SHUT_RDWR);
   }
 
-  bool responded() const override {
-    return responded_;
-  }
+  bool responded() const override { return responded_; }
 
-  bool keep_alive() const {
-    return keep_alive_ && !closing_;
-  }
+  bool keep_alive() const { return keep_alive_ && !closing_; }
 
-private:
+ private:
   void send_continue() {
     if (continue_sent_)
       return;
@@ -239,9 +230,8 @@ private:
       return;
     auto len = content_length();
     bool small = len && *len <= max_drain_bytes;
-    bool waits_for_continue = !continue_sent_
-                              && beast::iequals(header("Expect"),
-                                                "100-continue");
+    bool waits_for_continue
+        = !continue_sent_ && beast::iequals(header("Expect"), "100-continue");
     if (!small || waits_for_continue) {
       closing_ = true;
       return;
@@ -352,8 +342,7 @@ void serve_connection(int fd, std::string remote, const server_options& opts,
 } // namespace
 
 server::server(server_options options)
-  : options_(options),
-    active_(std::make_shared<std::atomic<size_t>>(0)) {
+    : options_(options), active_(std::make_shared<std::atomic<size_t>>(0)) {
   // nop
 }
 
@@ -364,8 +353,8 @@ server::~server() {
 expected<uint16_t> server::listen(const std::string& host, uint16_t port) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0)
-    return make_error(ec::io_error, std::string{"socket: "}
-                                      + std::strerror(errno));
+    return make_error(ec::io_error,
+                      std::string{"socket: "} + std::strerror(errno));
   int one = 1;
   ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   sockaddr_in addr{};
@@ -376,8 +365,8 @@ expected<uint16_t> server::listen(const std::string& host, uint16_t port) {
   if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0
       || ::listen(listen_fd_, 1024) != 0)
     return make_error(ec::io_error, "cannot listen on " + host + ":"
-                                      + std::to_string(port) + ": "
-                                      + std::strerror(errno));
+                                        + std::to_string(port) + ": "
+                                        + std::strerror(errno));
   socklen_t len = sizeof(addr);
   ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
   return ntohs(addr.sin_port);
@@ -385,7 +374,9 @@ expected<uint16_t> server::listen(const std::string& host, uint16_t port) {
 
 void server::serve(handler h) {
   handler_ = std::move(h);
-  acceptor_ = std::thread{[this] { accept_loop(); }};
+  acceptor_ = std::thread{[this] {
+    accept_loop();
+  }};
 }
 
 void server::stop() {

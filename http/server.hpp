@@ -1,14 +1,14 @@
 #pragma once
 
+#include "core/error.hpp"
+#include "http/exchange.hpp"
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <thread>
-
-#include "core/error.hpp"
-#include "http/exchange.hpp"
 
 namespace moss::http {
 
@@ -25,7 +25,7 @@ using handler = std::function<void(exchange&)>;
 /// streaming responses simple (a slow client stalls only its own thread) and
 /// every socket operation is bounded by a timeout.
 class server {
-public:
+ public:
   explicit server(server_options options);
   ~server();
   server(const server&) = delete;
@@ -41,11 +41,9 @@ public:
   /// Stops accepting; open connections finish their current request.
   void stop();
 
-  size_t active_connections() const {
-    return active_->load();
-  }
+  size_t active_connections() const { return active_->load(); }
 
-private:
+ private:
   void accept_loop();
 
   server_options options_;

@@ -7,33 +7,33 @@ namespace moss::http {
 
 int to_status(ec code) {
   switch (code) {
-    case ec::no_error:
-      return 200;
-    case ec::invalid_argument:
-      return 400;
-    case ec::not_found:
-      return 404;
-    case ec::method_not_allowed:
-      return 405;
-    case ec::already_exists:
-    case ec::conflict:
-      return 409;
-    case ec::too_large:
-      return 413;
-    case ec::range_not_satisfiable:
-      return 416;
-    case ec::throttled:
-      return 429;
-    case ec::unavailable:
-      return 503;
-    case ec::timeout:
-      return 504;
-    case ec::insufficient_storage:
-      return 507;
-    case ec::io_error:
-    case ec::aborted:
-    case ec::internal:
-      return 500;
+  case ec::no_error:
+    return 200;
+  case ec::invalid_argument:
+    return 400;
+  case ec::not_found:
+    return 404;
+  case ec::method_not_allowed:
+    return 405;
+  case ec::already_exists:
+  case ec::conflict:
+    return 409;
+  case ec::too_large:
+    return 413;
+  case ec::range_not_satisfiable:
+    return 416;
+  case ec::throttled:
+    return 429;
+  case ec::unavailable:
+    return 503;
+  case ec::timeout:
+    return 504;
+  case ec::insufficient_storage:
+    return 507;
+  case ec::io_error:
+  case ec::aborted:
+  case ec::internal:
+    return 500;
   }
   return 500;
 }

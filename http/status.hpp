@@ -1,9 +1,9 @@
 #pragma once
 
-#include <string>
-
 #include "core/error.hpp"
 #include "http/exchange.hpp"
+
+#include <string>
 
 namespace moss::http {
 

@@ -12,13 +12,13 @@ namespace {
 
 header_list object_headers(const object_meta& meta) {
   return {
-    {"Ais-Size", std::to_string(meta.size)},
-    {"Ais-Atime", std::to_string(meta.mtime_ns)},
-    {"Ais-Checksum-Type", "xxhash64"},
-    {"Ais-Checksum-Value", checksum_hex(meta.checksum)},
-    {"Ais-Version", std::to_string(meta.version)},
-    {"Last-Modified", format_http_date(meta.mtime_ns)},
-    {"Accept-Ranges", "bytes"},
+      {"Ais-Size", std::to_string(meta.size)},
+      {"Ais-Atime", std::to_string(meta.mtime_ns)},
+      {"Ais-Checksum-Type", "xxhash64"},
+      {"Ais-Checksum-Value", checksum_hex(meta.checksum)},
+      {"Ais-Version", std::to_string(meta.version)},
+      {"Last-Modified", format_http_date(meta.mtime_ns)},
+      {"Accept-Ranges", "bytes"},
   };
 }
 
@@ -31,11 +31,11 @@ struct byte_range {
 expected<byte_range> parse_range(const std::string& header, uint64_t size) {
   auto bad = make_error(ec::range_not_satisfiable,
                         "range \"" + header + "\" is not satisfiable for "
-                          + std::to_string(size) + " bytes");
+                            + std::to_string(size) + " bytes");
   if (header.rfind("bytes=", 0) != 0 || header.find(',') != std::string::npos)
     return make_error(ec::invalid_argument,
                       "unsupported Range \"" + header
-                        + "\" (one bytes=first-last range)");
+                          + "\" (one bytes=first-last range)");
   auto spec = header.substr(6);
   auto dash = spec.find('-');
   if (dash == std::string::npos)
@@ -64,7 +64,7 @@ expected<byte_range> parse_range(const std::string& header, uint64_t size) {
 }
 
 class target_routes {
-public:
+ public:
   explicit target_routes(target_context ctx) : ctx_(std::move(ctx)) {
     // nop
   }
@@ -91,7 +91,7 @@ public:
     reply_error(ex, 404, "no such endpoint: " + ex.target());
   }
 
-private:
+ private:
   void serve_object(exchange& ex, const request_target& target) {
     auto map = ctx_.view->current();
     auto addr = parse_object_path(target, *map);
@@ -100,8 +100,8 @@ private:
     auto& method = ex.method();
     if (method != "GET" && method != "HEAD" && method != "PUT"
         && method != "DELETE")
-      return reply_error(ex, 405, "method " + method
-                                    + " is not supported on objects");
+      return reply_error(ex, 405,
+                         "method " + method + " is not supported on objects");
     auto owner = map->owner(object_uname("ais", addr->bucket, addr->object));
     if (owner == nullptr)
       return reply_error(ex, 503, "the cluster has no targets");
@@ -133,16 +133,15 @@ private:
     auto range = parse_range(range_header, obj->meta().size);
     if (!range) {
       if (range.error().code == ec::range_not_satisfiable)
-        return reply_error(ex, 416, range.error().message,
-                           {{"Content-Range", "bytes */"
-                                                + std::to_string(
-                                                  obj->meta().size)}});
+        return reply_error(
+            ex, 416, range.error().message,
+            {{"Content-Range", "bytes */" + std::to_string(obj->meta().size)}});
       return reply_error(ex, range.error());
     }
-    headers.push_back(
-      {"Content-Range", "bytes " + std::to_string(range->offset) + "-"
-                          + std::to_string(range->offset + range->length - 1)
-                          + "/" + std::to_string(obj->meta().size)});
+    headers.push_back({"Content-Range",
+                       "bytes " + std::to_string(range->offset) + "-"
+                           + std::to_string(range->offset + range->length - 1)
+                           + "/" + std::to_string(obj->meta().size)});
     ex.respond_file(206, headers, obj->fd(), range->offset, range->length);
   }
 
@@ -183,7 +182,9 @@ private:
 
 handler make_target_handler(target_context ctx) {
   auto routes = std::make_shared<target_routes>(std::move(ctx));
-  return [routes](exchange& ex) { (*routes)(ex); };
+  return [routes](exchange& ex) {
+    (*routes)(ex);
+  };
 }
 
 } // namespace moss::http

@@ -7,15 +7,15 @@
 #include <boost/asio/write.hpp>
 #include <boost/system/system_error.hpp>
 
-#include <algorithm>
-#include <cerrno>
-#include <initializer_list>
-#include <vector>
-
 #include <poll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <initializer_list>
+#include <vector>
 
 namespace moss::http {
 
@@ -25,15 +25,13 @@ using boost::system::error_code;
 /// A non-blocking socket whose blocking-style operations give up after a
 /// timeout. It models Beast's SyncReadStream and SyncWriteStream.
 class timed_socket {
-public:
+ public:
   timed_socket(int fd, int read_timeout_ms, int write_timeout_ms)
-    : fd_(fd), read_ms_(read_timeout_ms), write_ms_(write_timeout_ms) {
+      : fd_(fd), read_ms_(read_timeout_ms), write_ms_(write_timeout_ms) {
     // nop
   }
 
-  int fd() const {
-    return fd_;
-  }
+  int fd() const { return fd_; }
 
   /// Waits for `events`; false (and `ec` set) on timeout or error.
   bool wait(short events, int timeout_ms, error_code& ec) {
@@ -165,7 +163,7 @@ public:
     return true;
   }
 
-private:
+ private:
   int fd_;
   int read_ms_;
   int write_ms_;

@@ -74,8 +74,8 @@ expected<request_target> parse_target(std::string_view target) {
     auto eq = pair.find('=');
     auto key = percent_decode(pair.substr(0, eq), true);
     auto value = percent_decode(
-      eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1),
-      true);
+        eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1),
+        true);
     if (!key)
       return key.error();
     if (!value)

@@ -1,11 +1,11 @@
 #pragma once
 
+#include "core/error.hpp"
+
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "core/error.hpp"
 
 namespace moss::http {
 

@@ -1,19 +1,20 @@
 #include "actors/proxy/proxy.hpp"
 
+#include "actors/error.hpp"
+#include "core/json.hpp"
+#include "core/log.hpp"
+#include "core/names.hpp"
+
+#include <caf/all.hpp>
+
+#include <rapidjson/document.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <sstream>
-
-#include <caf/all.hpp>
-#include <rapidjson/document.h>
-
-#include "actors/error.hpp"
-#include "core/json.hpp"
-#include "core/log.hpp"
-#include "core/names.hpp"
 
 namespace moss {
 
@@ -48,12 +49,14 @@ void commit_map(proxy_ptr self, std::function<void(int64_t)> done = nullptr) {
       done(version);
   };
   for (auto& [id, handle] : st.members) {
-    self
-      ->request(handle, update_timeout, atom::update_v, st.map)
-      .then([finish](int64_t) { finish(); },
+    self->request(handle, update_timeout, atom::update_v, st.map)
+        .then(
+            [finish](int64_t) {
+              finish();
+            },
             [finish, id = id](caf::error& err) {
-              log::warn("target ", id, " did not take the map: ",
-                        caf::to_string(err));
+              log::warn("target ", id,
+                        " did not take the map: ", caf::to_string(err));
               finish();
             });
   }
@@ -68,7 +71,9 @@ void drop_target(proxy_ptr self, const caf::actor_addr& source) {
     st.members.erase(it);
     auto& ts = st.map.targets;
     ts.erase(std::remove_if(ts.begin(), ts.end(),
-                            [&](const node_info& n) { return n.id == id; }),
+                            [&](const node_info& n) {
+                              return n.id == id;
+                            }),
              ts.end());
     log::warn("target ", id, " left the cluster (connection lost)");
     commit_map(self);
@@ -138,95 +143,101 @@ proxy(proxy_actor::stateful_pointer<proxy_state> self, node_info self_info,
   st.map.targets.clear();
   if (st.view != nullptr)
     st.view->update(st.map);
-  self->set_down_handler(
-    [self](caf::down_msg& msg) { drop_target(self, msg.source); });
+  self->set_down_handler([self](caf::down_msg& msg) {
+    drop_target(self, msg.source);
+  });
   return {
-    [self](atom::join, node_info info,
-           target_actor handle) -> caf::result<cluster_map> {
-      auto& st = self->state;
-      if (info.id.empty())
-        return to_caf_error(make_error(ec::invalid_argument,
-                                       "a target needs a non-empty id"));
-      if (auto it = st.members.find(info.id);
-          it != st.members.end() && it->second != handle)
-        self->demonitor(it->second.address());
-      st.members[info.id] = handle;
-      self->monitor(handle);
-      auto& ts = st.map.targets;
-      ts.erase(std::remove_if(ts.begin(), ts.end(),
-                              [&](const node_info& n) {
-                                return n.id == info.id;
-                              }),
-               ts.end());
-      log::info("target ", info.id, " joined at ", info.http_url);
-      ts.push_back(std::move(info));
-      std::sort(ts.begin(), ts.end(),
-                [](const node_info& a, const node_info& b) {
-                  return a.id < b.id;
-                });
-      commit_map(self);
-      return st.map;
-    },
-    [self](atom::create, const std::string& bucket) -> caf::result<int64_t> {
-      auto& st = self->state;
-      if (st.map.has_bucket(bucket))
-        return to_caf_error(make_error(ec::already_exists,
-                                       "bucket " + display_name(bucket)
-                                         + " already exists"));
-      auto& bs = st.map.buckets;
-      bs.insert(std::lower_bound(bs.begin(), bs.end(), bucket), bucket);
-      auto rp = self->make_response_promise<int64_t>();
-      commit_map(self, [rp](int64_t v) mutable { rp.deliver(v); });
-      return rp;
-    },
-    [self](atom::destroy, const std::string& bucket) -> caf::result<int64_t> {
-      auto& st = self->state;
-      if (!st.map.has_bucket(bucket))
-        return to_caf_error(make_error(ec::not_found,
-                                       "bucket " + display_name(bucket)
-                                         + " does not exist"));
-      auto& bs = st.map.buckets;
-      bs.erase(std::lower_bound(bs.begin(), bs.end(), bucket));
-      auto rp = self->make_response_promise<int64_t>();
-      commit_map(self, [rp](int64_t v) mutable { rp.deliver(v); });
-      return rp;
-    },
-    [self](atom::list, const list_query& query) -> caf::result<list_page> {
-      auto& st = self->state;
-      if (!st.map.has_bucket(query.bucket))
-        return to_caf_error(make_error(ec::not_found,
-                                       "bucket " + display_name(query.bucket)
-                                         + " does not exist"));
-      if (st.members.empty())
-        return list_page{};
-      struct gather {
-        std::vector<list_page> pages;
-        size_t pending = 0;
-        bool failed = false;
-      };
-      auto g = std::make_shared<gather>();
-      g->pending = st.members.size();
-      auto rp = self->make_response_promise<list_page>();
-      for (auto& [id, handle] : st.members) {
-        self->request(handle, list_timeout, atom::list_v, query)
-          .then(
-            [g, rp, query](list_page& page) mutable {
-              g->pages.push_back(std::move(page));
-              if (--g->pending == 0 && !g->failed)
-                rp.deliver(merge_pages(std::move(g->pages), query));
-            },
-            [g, rp, id = id](caf::error& err) mutable {
-              --g->pending;
-              if (g->failed)
-                return;
-              g->failed = true;
-              auto e = from_caf_error(err);
-              e.message = "listing failed on target " + id + ": " + e.message;
-              rp.deliver(to_caf_error(e));
-            });
-      }
-      return rp;
-    },
+      [self](atom::join, node_info info,
+             target_actor handle) -> caf::result<cluster_map> {
+        auto& st = self->state;
+        if (info.id.empty())
+          return to_caf_error(make_error(ec::invalid_argument,
+                                         "a target needs a non-empty id"));
+        if (auto it = st.members.find(info.id);
+            it != st.members.end() && it->second != handle)
+          self->demonitor(it->second.address());
+        st.members[info.id] = handle;
+        self->monitor(handle);
+        auto& ts = st.map.targets;
+        ts.erase(std::remove_if(ts.begin(), ts.end(),
+                                [&](const node_info& n) {
+                                  return n.id == info.id;
+                                }),
+                 ts.end());
+        log::info("target ", info.id, " joined at ", info.http_url);
+        ts.push_back(std::move(info));
+        std::sort(ts.begin(), ts.end(),
+                  [](const node_info& a, const node_info& b) {
+                    return a.id < b.id;
+                  });
+        commit_map(self);
+        return st.map;
+      },
+      [self](atom::create, const std::string& bucket) -> caf::result<int64_t> {
+        auto& st = self->state;
+        if (st.map.has_bucket(bucket))
+          return to_caf_error(
+              make_error(ec::already_exists,
+                         "bucket " + display_name(bucket) + " already exists"));
+        auto& bs = st.map.buckets;
+        bs.insert(std::lower_bound(bs.begin(), bs.end(), bucket), bucket);
+        auto rp = self->make_response_promise<int64_t>();
+        commit_map(self, [rp](int64_t v) mutable {
+          rp.deliver(v);
+        });
+        return rp;
+      },
+      [self](atom::destroy, const std::string& bucket) -> caf::result<int64_t> {
+        auto& st = self->state;
+        if (!st.map.has_bucket(bucket))
+          return to_caf_error(
+              make_error(ec::not_found,
+                         "bucket " + display_name(bucket) + " does not exist"));
+        auto& bs = st.map.buckets;
+        bs.erase(std::lower_bound(bs.begin(), bs.end(), bucket));
+        auto rp = self->make_response_promise<int64_t>();
+        commit_map(self, [rp](int64_t v) mutable {
+          rp.deliver(v);
+        });
+        return rp;
+      },
+      [self](atom::list, const list_query& query) -> caf::result<list_page> {
+        auto& st = self->state;
+        if (!st.map.has_bucket(query.bucket))
+          return to_caf_error(
+              make_error(ec::not_found, "bucket " + display_name(query.bucket)
+                                            + " does not exist"));
+        if (st.members.empty())
+          return list_page{};
+        struct gather {
+          std::vector<list_page> pages;
+          size_t pending = 0;
+          bool failed = false;
+        };
+        auto g = std::make_shared<gather>();
+        g->pending = st.members.size();
+        auto rp = self->make_response_promise<list_page>();
+        for (auto& [id, handle] : st.members) {
+          self->request(handle, list_timeout, atom::list_v, query)
+              .then(
+                  [g, rp, query](list_page& page) mutable {
+                    g->pages.push_back(std::move(page));
+                    if (--g->pending == 0 && !g->failed)
+                      rp.deliver(merge_pages(std::move(g->pages), query));
+                  },
+                  [g, rp, id = id](caf::error& err) mutable {
+                    --g->pending;
+                    if (g->failed)
+                      return;
+                    g->failed = true;
+                    auto e = from_caf_error(err);
+                    e.message
+                        = "listing failed on target " + id + ": " + e.message;
+                    rp.deliver(to_caf_error(e));
+                  });
+        }
+        return rp;
+      },
   };
 }
 

@@ -1,10 +1,10 @@
 #pragma once
 
-#include <map>
-#include <string>
-
 #include "actors/actors.hpp"
 #include "core/cluster_view.hpp"
+
+#include <map>
+#include <string>
 
 namespace moss {
 

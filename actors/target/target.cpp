@@ -1,14 +1,14 @@
 #include "actors/target/target.hpp"
 
-#include <algorithm>
-#include <chrono>
+#include "actors/error.hpp"
+#include "core/log.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
 
-#include "actors/error.hpp"
-#include "core/log.hpp"
+#include <algorithm>
+#include <chrono>
 
 namespace moss {
 
@@ -45,35 +45,34 @@ void retry_join(target_ptr self, const std::string& why) {
 void join(target_ptr self) {
   auto& st = self->state;
   auto mm = self->home_system().middleman().actor_handle();
-  self
-    ->request(mm, connect_timeout, caf::connect_atom::value, st.proxy_host,
-              st.proxy_port)
-    .then(
-      [self](const caf::node_id&, caf::strong_actor_ptr& ptr,
-             const std::set<std::string>&) {
-        if (!ptr)
-          return retry_join(self, "nothing published at that port");
-        auto proxy = caf::actor_cast<proxy_actor>(ptr);
-        self
-          ->request(proxy, join_timeout, atom::join_v, self->state.self_info,
-                    caf::actor_cast<target_actor>(self))
-          .then(
-            [self, proxy](cluster_map& map) {
-              auto& st = self->state;
-              st.proxy = proxy;
-              st.failed_joins = 0;
-              self->monitor(proxy);
-              log::info("joined the cluster (map v", map.version, ", ",
-                        map.targets.size(), " target(s))");
-              install_map(self, std::move(map));
-            },
-            [self](caf::error& err) {
-              retry_join(self, self->system().render(err));
-            });
-      },
-      [self](caf::error& err) {
-        retry_join(self, self->system().render(err));
-      });
+  self->request(mm, connect_timeout, caf::connect_atom::value, st.proxy_host,
+                st.proxy_port)
+      .then(
+          [self](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                 const std::set<std::string>&) {
+            if (!ptr)
+              return retry_join(self, "nothing published at that port");
+            auto proxy = caf::actor_cast<proxy_actor>(ptr);
+            self->request(proxy, join_timeout, atom::join_v,
+                          self->state.self_info,
+                          caf::actor_cast<target_actor>(self))
+                .then(
+                    [self, proxy](cluster_map& map) {
+                      auto& st = self->state;
+                      st.proxy = proxy;
+                      st.failed_joins = 0;
+                      self->monitor(proxy);
+                      log::info("joined the cluster (map v", map.version, ", ",
+                                map.targets.size(), " target(s))");
+                      install_map(self, std::move(map));
+                    },
+                    [self](caf::error& err) {
+                      retry_join(self, self->system().render(err));
+                    });
+          },
+          [self](caf::error& err) {
+            retry_join(self, self->system().render(err));
+          });
 }
 
 } // namespace
@@ -96,29 +95,28 @@ target(target_actor::stateful_pointer<target_state> self,
     }
   });
   return {
-    [self](atom::start, node_info& info) {
-      self->state.self_info = std::move(info);
-      if (self->state.proxy_port != 0)
-        self->send(self, atom::rejoin_v);
-    },
-    [self](atom::update, cluster_map& map) -> int64_t {
-      auto version = map.version;
-      install_map(self, std::move(map));
-      return version;
-    },
-    [self](atom::list,
-           const list_query& query) -> caf::result<list_page> {
-      auto& st = self->state;
-      auto entries = st.store->list(query.bucket, query.prefix,
-                                    query.start_after, query.page_size);
-      if (!entries)
-        return to_caf_error(entries.error());
-      return list_page{std::move(*entries), {}};
-    },
-    [self](atom::rejoin) {
-      if (!self->state.proxy && !self->state.self_info.id.empty())
-        join(self);
-    },
+      [self](atom::start, node_info& info) {
+        self->state.self_info = std::move(info);
+        if (self->state.proxy_port != 0)
+          self->send(self, atom::rejoin_v);
+      },
+      [self](atom::update, cluster_map& map) -> int64_t {
+        auto version = map.version;
+        install_map(self, std::move(map));
+        return version;
+      },
+      [self](atom::list, const list_query& query) -> caf::result<list_page> {
+        auto& st = self->state;
+        auto entries = st.store->list(query.bucket, query.prefix,
+                                      query.start_after, query.page_size);
+        if (!entries)
+          return to_caf_error(entries.error());
+        return list_page{std::move(*entries), {}};
+      },
+      [self](atom::rejoin) {
+        if (!self->state.proxy && !self->state.self_info.id.empty())
+          join(self);
+      },
   };
 }
 

@@ -1,10 +1,10 @@
 #pragma once
 
-#include <string>
-
 #include "actors/actors.hpp"
 #include "core/cluster_view.hpp"
 #include "core/object_store.hpp"
+
+#include <string>
 
 namespace moss {
 

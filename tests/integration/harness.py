@@ -1,0 +1,215 @@
+"""A real moss cluster (1 proxy + N targets as separate processes on
+127.0.0.1) for integration tests, plus an HTTP client that behaves like the
+AIStore SDK on the wire (follows 307 by re-sending method and body)."""
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+import urllib.parse
+
+MOSS = os.environ.get("MOSS_BIN", os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "moss"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Response:
+    def __init__(self, status, headers, body, url):
+        self.status, self.headers, self.body, self.url = status, headers, body, url
+
+    def json(self):
+        return json.loads(self.body)
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+
+def request(method, url, body=None, headers=None, follow=True, timeout=60):
+    """One request; on 307 re-sends the same method and body (max 5 hops)."""
+    headers = dict(headers or {})
+    for _ in range(6):
+        parts = urllib.parse.urlsplit(url)
+        conn = http.client.HTTPConnection(parts.hostname, parts.port,
+                                          timeout=timeout)
+        path = parts.path + ("?" + parts.query if parts.query else "")
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+        finally:
+            conn.close()
+        if follow and resp.status == 307:
+            url = resp.getheader("Location")
+            continue
+        return Response(resp.status, resp.getheaders(), data, url)
+    raise RuntimeError("too many redirects")
+
+
+def quote(name):
+    return urllib.parse.quote(name, safe="")
+
+
+def unpack_msgpack(data):
+    """Decodes the msgpack subset moss emits (maps, arrays, str, ints, nil)."""
+    pos = 0
+
+    def take(n):
+        nonlocal pos
+        chunk = data[pos:pos + n]
+        pos += n
+        return chunk
+
+    def value():
+        b = take(1)[0]
+        if b <= 0x7f:
+            return b
+        if b >= 0xe0:
+            return b - 0x100
+        if 0x80 <= b <= 0x8f:
+            return {value(): value() for _ in range(b & 0x0f)}
+        if 0x90 <= b <= 0x9f:
+            return [value() for _ in range(b & 0x0f)]
+        if 0xa0 <= b <= 0xbf:
+            return take(b & 0x1f).decode()
+        simple = {0xc0: None, 0xc2: False, 0xc3: True}
+        if b in simple:
+            return simple[b]
+        fmt = {0xcc: ">B", 0xcd: ">H", 0xce: ">I", 0xcf: ">Q",
+               0xd0: ">b", 0xd1: ">h", 0xd2: ">i", 0xd3: ">q"}
+        if b in fmt:
+            size = struct.calcsize(fmt[b])
+            return struct.unpack(fmt[b], take(size))[0]
+        lens = {0xd9: ">B", 0xda: ">H", 0xdb: ">I"}
+        if b in lens:
+            n = struct.unpack(lens[b], take(struct.calcsize(lens[b])))[0]
+            return take(n).decode()
+        if b in (0xdc, 0xdd):
+            n = struct.unpack(">H" if b == 0xdc else ">I",
+                              take(2 if b == 0xdc else 4))[0]
+            return [value() for _ in range(n)]
+        if b in (0xde, 0xdf):
+            n = struct.unpack(">H" if b == 0xde else ">I",
+                              take(2 if b == 0xde else 4))[0]
+            return {value(): value() for _ in range(n)}
+        raise ValueError(f"unsupported msgpack byte 0x{b:02x}")
+
+    result = value()
+    assert pos == len(data), "trailing bytes after msgpack value"
+    return result
+
+
+class Node:
+    def __init__(self, name, args, log_path):
+        self.name, self.args, self.log_path = name, args, log_path
+        self.proc = None
+
+    def start(self):
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen([MOSS] + self.args, stdout=log,
+                                         stderr=subprocess.STDOUT)
+
+    def kill(self, sig=signal.SIGKILL):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=15)
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+
+class Cluster:
+    """Starts a proxy and `targets` targets; `overrides` go to every node."""
+
+    def __init__(self, targets=3, overrides=(), keep_dir=None):
+        self.dir = keep_dir or tempfile.mkdtemp(prefix="moss-it-")
+        self.http_port, self.caf_port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.http_port}"
+        sets = []
+        for o in ["log_level=warn", "middleman.heartbeat_interval=500ms",
+                  "middleman.connection_timeout=3s", *overrides]:
+            sets += ["--set", o]
+        self.proxy = Node("proxy", ["proxy", "--data-dir", self.dir + "/proxy",
+                                    "--port", str(self.http_port),
+                                    "--caf-port", str(self.caf_port)] + sets,
+                          self.dir + "/proxy.log")
+        self.targets = [
+            Node(f"target-{i}",
+                 ["target", "--proxy", f"127.0.0.1:{self.caf_port}",
+                  "--data-dir", f"{self.dir}/target-{i}", "--port", "0"] + sets,
+                 f"{self.dir}/target-{i}.log")
+            for i in range(targets)]
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def start(self):
+        self.proxy.start()
+        for t in self.targets:
+            t.start()
+        self.wait_for_targets(len(self.targets))
+
+    def stop(self, remove=True):
+        for n in self.targets + [self.proxy]:
+            n.kill(signal.SIGTERM)
+        if remove and not os.environ.get("MOSS_KEEP_TEST_DATA"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def smap(self):
+        return request("GET", self.url + "/v1/daemon?what=smap").json()
+
+    def wait_for_targets(self, count, timeout=30):
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            try:
+                last = self.smap()
+                if len(last["tmap"]) == count:
+                    return last
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"expected {count} targets, map is {last}; logs in "
+                           f"{self.dir}")
+
+    def target_urls(self):
+        return {tid: t["public_net"]["direct_url"]
+                for tid, t in self.smap()["tmap"].items()}
+
+    def target_id(self, index):
+        with open(f"{self.dir}/target-{index}/node_id") as f:
+            return f.read().strip()
+
+    # -- object API helpers --------------------------------------------------
+
+    def create_bucket(self, bucket):
+        return request("POST", f"{self.url}/v1/buckets/{bucket}?provider=ais",
+                       json.dumps({"action": "create-bck", "name": "",
+                                   "value": None}),
+                       {"Content-Type": "application/json"})
+
+    def put(self, bucket, name, data):
+        return request("PUT", f"{self.url}/v1/objects/{bucket}/{quote(name)}"
+                       "?provider=ais", data,
+                       {"Content-Type": "application/json"})
+
+    def get(self, bucket, name, **kw):
+        return request("GET", f"{self.url}/v1/objects/{bucket}/{quote(name)}"
+                       "?provider=ais", **kw)

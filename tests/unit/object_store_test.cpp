@@ -1,0 +1,145 @@
+#include "core/object_store.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/test_dir.hpp"
+
+namespace moss {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_all(const open_object& obj) {
+  std::string data(obj.meta().size, '\0');
+  auto n = ::pread(obj.fd(), data.data(), data.size(), 0);
+  EXPECT_EQ(static_cast<size_t>(n), data.size());
+  return data;
+}
+
+size_t count_files(const std::string& dir) {
+  size_t n = 0;
+  for (auto& e : fs::recursive_directory_iterator(dir))
+    n += e.is_regular_file() ? 1 : 0;
+  return n;
+}
+
+class object_store_test : public ::testing::Test {
+ protected:
+  object_store_test()
+      : store({dir.path() + "/mp1", dir.path() + "/mp2", dir.path() + "/mp3"}) {
+    EXPECT_TRUE(store.init());
+  }
+
+  void put(const std::string& bucket, const std::string& name,
+           const std::string& data) {
+    auto w = store.create(bucket, name);
+    ASSERT_TRUE(w) << w.error().message;
+    ASSERT_TRUE(w->append(data.data(), data.size()));
+    auto meta = w->commit();
+    ASSERT_TRUE(meta) << meta.error().message;
+    EXPECT_EQ(meta->size, data.size());
+  }
+
+  test::temp_dir dir;
+  object_store store;
+};
+
+TEST_F(object_store_test, put_then_read_back_with_metadata) {
+  put("b", "dir/x y.bin", "hello world");
+  auto obj = store.open("b", "dir/x y.bin");
+  ASSERT_TRUE(obj);
+  EXPECT_EQ(read_all(*obj), "hello world");
+  EXPECT_EQ(obj->meta().size, 11u);
+  // XXH64("hello world", seed 0) from the xxHash reference implementation.
+  EXPECT_EQ(checksum_hex(obj->meta().checksum), "45ab6734b21e6968");
+  EXPECT_EQ(obj->meta().version, 1u);
+  put("b", "dir/x y.bin", "v2");
+  EXPECT_EQ(store.stat("b", "dir/x y.bin")->version, 2u);
+}
+
+TEST_F(object_store_test, objects_spread_over_mountpaths_by_hrw) {
+  for (int i = 0; i < 60; ++i)
+    put("b", "o" + std::to_string(i), "x");
+  for (auto& mp : store.mountpaths()) {
+    EXPECT_GT(count_files(mp + "/@ais"), 5u) << mp;
+  }
+  auto path = store.path_of("b", "o7");
+  EXPECT_EQ(path.rfind(store.mountpath_of("b", "o7"), 0), 0u);
+  EXPECT_TRUE(fs::exists(path));
+}
+
+TEST_F(object_store_test, uncommitted_writes_are_never_visible) {
+  {
+    auto w = store.create("b", "partial");
+    ASSERT_TRUE(w);
+    ASSERT_TRUE(w->append("abc", 3));
+    EXPECT_EQ(store.open("b", "partial").error().code, ec::not_found);
+  } // destroyed without commit: a client that went away mid-PUT
+  EXPECT_EQ(store.open("b", "partial").error().code, ec::not_found);
+  for (auto& mp : store.mountpaths())
+    EXPECT_EQ(count_files(mp + "/.moss/tmp"), 0u);
+}
+
+TEST_F(object_store_test, startup_removes_leftovers_of_a_crash) {
+  auto mp = store.mountpaths()[0];
+  std::ofstream{mp + "/.moss/tmp/deadbeef"} << "half an object";
+  object_store again{store.mountpaths()};
+  ASSERT_TRUE(again.init());
+  EXPECT_EQ(again.recovered_temp_files(), 1u);
+  EXPECT_EQ(count_files(mp + "/.moss/tmp"), 0u);
+}
+
+TEST_F(object_store_test, file_and_directory_names_conflict_cleanly) {
+  put("b", "a", "file");
+  auto w = store.create("b", "a/b");
+  ASSERT_TRUE(w);
+  auto r = w->commit();
+  // "a" is a file on disk, so "a/b" cannot exist beside it.
+  if (store.mountpath_of("b", "a") == store.mountpath_of("b", "a/b")) {
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ec::conflict);
+  }
+  EXPECT_EQ(read_all(*store.open("b", "a")), "file");
+}
+
+TEST_F(object_store_test, remove_and_missing_objects) {
+  put("b", "d1/d2/x", "1");
+  ASSERT_TRUE(store.remove("b", "d1/d2/x"));
+  EXPECT_EQ(store.open("b", "d1/d2/x").error().code, ec::not_found);
+  EXPECT_EQ(store.remove("b", "d1/d2/x").error().code, ec::not_found);
+  EXPECT_EQ(store.open("b", "d1").error().code, ec::not_found);
+  EXPECT_NE(store.open("b", "nope").error().message.find("ais://b/nope"),
+            std::string::npos);
+}
+
+TEST_F(object_store_test, list_pages_in_name_order) {
+  for (auto name : {"c", "a/1", "a/2", "b", "a/10", "z z"})
+    put("b", name, name);
+  put("other", "a/1", "x");
+  auto all = store.list("b", "", "", 100);
+  ASSERT_TRUE(all);
+  std::vector<std::string> names;
+  for (auto& e : *all)
+    names.push_back(e.name);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"a/1", "a/10", "a/2", "b", "c", "z z"}));
+  auto page = store.list("b", "a/", "a/1", 1);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].name, "a/10");
+  EXPECT_EQ((*page)[0].meta.size, 4u);
+}
+
+TEST_F(object_store_test, destroy_bucket_hides_everything_at_once) {
+  put("b", "x", "1");
+  ASSERT_TRUE(store.destroy_bucket("b"));
+  EXPECT_EQ(store.open("b", "x").error().code, ec::not_found);
+  EXPECT_TRUE(store.list("b", "", "", 10)->empty());
+}
+
+} // namespace
+} // namespace moss
