@@ -1,0 +1,176 @@
+#include <stdexcept>
+
+#include <lz4frame.h>
+#include <zlib.h>
+
+#include "archive/writers.hpp"
+
+namespace moss::archive {
+
+namespace {
+
+class gzip_compressor : public compressor {
+public:
+  explicit gzip_compressor(int level) {
+    // 15 window bits + 16: a gzip wrapper, as `gzip` and `tar -z` expect.
+    if (deflateInit2(&zs_, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY)
+        != Z_OK)
+      throw std::runtime_error("deflateInit2 failed");
+  }
+  ~gzip_compressor() override {
+    deflateEnd(&zs_);
+  }
+  void update(const char* data, size_t size, std::string& out) override {
+    run(data, size, Z_NO_FLUSH, out);
+  }
+  void flush(std::string& out) override {
+    run(nullptr, 0, Z_SYNC_FLUSH, out);
+  }
+  void end(std::string& out) override {
+    run(nullptr, 0, Z_FINISH, out);
+  }
+
+private:
+  void run(const char* data, size_t size, int mode, std::string& out) {
+    zs_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
+    zs_.avail_in = static_cast<uInt>(size);
+    char buf[64 * 1024];
+    for (;;) {
+      zs_.next_out = reinterpret_cast<Bytef*>(buf);
+      zs_.avail_out = sizeof(buf);
+      int rc = deflate(&zs_, mode);
+      out.append(buf, sizeof(buf) - zs_.avail_out);
+      if (rc == Z_STREAM_END)
+        return;
+      if (zs_.avail_in == 0 && zs_.avail_out != 0)
+        return;
+    }
+  }
+  z_stream zs_{};
+};
+
+class lz4_compressor : public compressor {
+public:
+  lz4_compressor() {
+    if (LZ4F_isError(LZ4F_createCompressionContext(&ctx_, LZ4F_VERSION)))
+      throw std::runtime_error("LZ4F_createCompressionContext failed");
+    prefs_.frameInfo.blockSizeID = LZ4F_max256KB;
+    // Independent blocks: every LZ4 reader handles them (libarchive does
+    // not handle linked blocks reliably).
+    prefs_.frameInfo.blockMode = LZ4F_blockIndependent;
+    prefs_.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
+  }
+  ~lz4_compressor() override {
+    LZ4F_freeCompressionContext(ctx_);
+  }
+  void update(const char* data, size_t size, std::string& out) override {
+    begin(out);
+    while (size > 0) {
+      auto n = std::min<size_t>(size, 256 * 1024);
+      auto old = grow(out, LZ4F_compressBound(n, &prefs_));
+      auto written = LZ4F_compressUpdate(ctx_, &out[old], out.size() - old,
+                                         data, n, nullptr);
+      check(written);
+      out.resize(old + written);
+      data += n;
+      size -= n;
+    }
+  }
+  void flush(std::string& out) override {
+    begin(out);
+    auto old = grow(out, LZ4F_compressBound(0, &prefs_));
+    auto written = LZ4F_flush(ctx_, &out[old], out.size() - old, nullptr);
+    check(written);
+    out.resize(old + written);
+  }
+  void end(std::string& out) override {
+    begin(out);
+    auto old = grow(out, LZ4F_compressBound(0, &prefs_));
+    auto written = LZ4F_compressEnd(ctx_, &out[old], out.size() - old,
+                                    nullptr);
+    check(written);
+    out.resize(old + written);
+  }
+
+private:
+  static size_t grow(std::string& out, size_t extra) {
+    auto old = out.size();
+    out.resize(old + extra);
+    return old;
+  }
+  static void check(size_t rc) {
+    if (LZ4F_isError(rc))
+      throw std::runtime_error(LZ4F_getErrorName(rc));
+  }
+  void begin(std::string& out) {
+    if (started_)
+      return;
+    started_ = true;
+    auto old = grow(out, LZ4F_HEADER_SIZE_MAX);
+    auto written = LZ4F_compressBegin(ctx_, &out[old], out.size() - old,
+                                      &prefs_);
+    check(written);
+    out.resize(old + written);
+  }
+  LZ4F_cctx* ctx_ = nullptr;
+  LZ4F_preferences_t prefs_{};
+  bool started_ = false;
+};
+
+} // namespace
+
+std::unique_ptr<compressor> make_gzip_compressor(int level) {
+  return std::make_unique<gzip_compressor>(level);
+}
+
+std::unique_ptr<compressor> make_lz4_compressor() {
+  return std::make_unique<lz4_compressor>();
+}
+
+void compressed_tar_writer::pump() {
+  auto raw = tar_.take();
+  if (!raw.empty())
+    compressor_->update(raw.data(), raw.size(), out_);
+}
+
+void compressed_tar_writer::begin_entry(const std::string& name, uint64_t size,
+                                        int64_t mtime_sec) {
+  tar_.begin_entry(name, size, mtime_sec);
+  pump();
+}
+
+void compressed_tar_writer::write(const char* data, size_t size) {
+  compressor_->update(data, size, out_);
+}
+
+void compressed_tar_writer::end_entry() {
+  tar_.end_entry();
+  pump();
+}
+
+void compressed_tar_writer::flush() {
+  compressor_->flush(out_);
+}
+
+void compressed_tar_writer::finish() {
+  tar_.finish();
+  pump();
+  compressor_->end(out_);
+}
+
+std::unique_ptr<writer> make_writer(archive_format fmt) {
+  switch (fmt) {
+    case archive_format::tgz:
+    case archive_format::tar_gz:
+      return std::make_unique<compressed_tar_writer>(make_gzip_compressor(1));
+    case archive_format::tar_lz4:
+      return std::make_unique<compressed_tar_writer>(make_lz4_compressor());
+    case archive_format::zip:
+      return make_zip_writer();
+    case archive_format::tar:
+      break;
+  }
+  return std::make_unique<tar_writer>();
+}
+
+} // namespace moss::archive

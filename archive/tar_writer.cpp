@@ -1,0 +1,116 @@
+#include <cstdio>
+#include <cstring>
+
+#include "archive/writer.hpp"
+#include "archive/writers.hpp"
+
+namespace moss::archive {
+
+namespace {
+
+constexpr size_t block = 512;
+
+void put_octal(char* field, size_t width, uint64_t value) {
+  // width includes the terminating NUL.
+  std::snprintf(field, width, "%0*llo", static_cast<int>(width - 1),
+                static_cast<unsigned long long>(value));
+}
+
+std::string pax_record(const std::string& key, const std::string& value) {
+  // "<len> <key>=<value>\n" where <len> counts the whole record.
+  auto body = " " + key + "=" + value + "\n";
+  auto len = body.size() + 1;
+  while (std::to_string(len).size() + body.size() != len)
+    len = std::to_string(len).size() + body.size();
+  return std::to_string(len) + body;
+}
+
+/// Splits `name` into USTAR prefix (<= 155) and name (<= 100) at a '/'.
+bool ustar_split(const std::string& name, std::string& prefix,
+                 std::string& base) {
+  if (name.size() <= 100) {
+    prefix.clear();
+    base = name;
+    return true;
+  }
+  for (auto pos = name.rfind('/'); pos != std::string::npos && pos > 0;
+       pos = name.rfind('/', pos - 1)) {
+    if (pos <= 155 && name.size() - pos - 1 <= 100 && name.size() - pos > 1) {
+      prefix = name.substr(0, pos);
+      base = name.substr(pos + 1);
+      return true;
+    }
+    if (pos == 0)
+      break;
+  }
+  return false;
+}
+
+std::string ustar_block(const std::string& prefix, const std::string& name,
+                        uint64_t size, int64_t mtime, char type) {
+  std::string h(block, '\0');
+  std::memcpy(&h[0], name.data(), std::min<size_t>(name.size(), 100));
+  put_octal(&h[100], 8, 0644);
+  put_octal(&h[108], 8, 0);
+  put_octal(&h[116], 8, 0);
+  put_octal(&h[124], 12, size);
+  put_octal(&h[136], 12, static_cast<uint64_t>(mtime < 0 ? 0 : mtime));
+  std::memset(&h[148], ' ', 8);
+  h[156] = type;
+  std::memcpy(&h[257], "ustar", 6);
+  std::memcpy(&h[263], "00", 2);
+  std::memcpy(&h[345], prefix.data(), std::min<size_t>(prefix.size(), 155));
+  unsigned sum = 0;
+  for (unsigned char c : h)
+    sum += c;
+  std::snprintf(&h[148], 8, "%06o", sum);
+  h[155] = ' ';
+  return h;
+}
+
+} // namespace
+
+std::string tar_header(const std::string& name, uint64_t size,
+                       int64_t mtime_sec) {
+  constexpr uint64_t max_octal_size = 077777777777ULL; // 11 octal digits
+  std::string prefix, base;
+  bool fits = ustar_split(name, prefix, base);
+  bool big = size > max_octal_size;
+  if (fits && !big)
+    return ustar_block(prefix, base, size, mtime_sec, '0');
+  std::string records;
+  if (!fits)
+    records += pax_record("path", name);
+  if (big)
+    records += pax_record("size", std::to_string(size));
+  auto pax_name = "PaxHeaders/" + name.substr(0, 80);
+  std::string out = ustar_block("", pax_name, records.size(), mtime_sec, 'x');
+  out += records;
+  out.append((block - records.size() % block) % block, '\0');
+  if (!fits) {
+    base = name.substr(0, 100);
+    prefix.clear();
+  }
+  out += ustar_block(prefix, base, big ? 0 : size, mtime_sec, '0');
+  return out;
+}
+
+void tar_writer::begin_entry(const std::string& name, uint64_t size,
+                             int64_t mtime_sec) {
+  out_ += tar_header(name, size, mtime_sec);
+  entry_size_ = size;
+}
+
+void tar_writer::write(const char* data, size_t size) {
+  out_.append(data, size);
+}
+
+void tar_writer::end_entry() {
+  out_.append((block - entry_size_ % block) % block, '\0');
+}
+
+void tar_writer::finish() {
+  out_.append(2 * block, '\0');
+}
+
+} // namespace moss::archive
