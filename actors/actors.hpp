@@ -7,17 +7,39 @@
 #include "actors/atoms.hpp"
 #include "actors/messages.hpp"
 
+#include <caf/actor.hpp>
+#include <caf/error.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/type_id.hpp>
 #include <caf/typed_actor.hpp>
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace moss {
 
+/// The targets a work item can fetch from, by node id. The handles are
+/// target actors (see `target_actor`).
+struct peer_table {
+  std::vector<std::string> ids;
+  std::vector<caf::actor> handles;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_table& x) {
+  return f(caf::meta::type_name("peer_table"), x.ids, x.handles);
+}
+
+/// The FETCH WORKER interface: reads entries from the local disks.
+using fetch_worker_actor = caf::typed_actor<
+    // Reads a group of entries within a byte budget.
+    caf::replies_to<atom::fetch, fetch_request>::with<fetch_reply>>;
+
 /// The TARGET actor interface: one per storage node.
 using target_actor = caf::typed_actor<
+    // Reads a group of entries this target owns (GetBatch).
+    caf::replies_to<atom::fetch, fetch_request>::with<fetch_reply>,
     // Installs a newer cluster map; replies with the version in force.
     caf::replies_to<atom::update, cluster_map>::with<int64_t>,
     // Lists one page of this target's objects of a bucket.
@@ -25,7 +47,9 @@ using target_actor = caf::typed_actor<
     // Sets the target's own map entry (known once it is published) and joins.
     caf::reacts_to<atom::start, node_info>,
     // (Re)connects to the proxy and joins the cluster.
-    caf::reacts_to<atom::rejoin>>;
+    caf::reacts_to<atom::rejoin>,
+    // Returns the handles of all reachable targets (self included).
+    caf::replies_to<atom::peers>::with<peer_table>>;
 
 /// The PROXY actor interface: owns the cluster map and bucket metadata.
 using proxy_actor = caf::typed_actor<
@@ -38,6 +62,27 @@ using proxy_actor = caf::typed_actor<
     // Lists one page of a bucket, merged over all targets.
     caf::replies_to<atom::list, list_query>::with<list_page>>;
 
+/// The WORK ITEM interface: one per GetBatch request, on the DT.
+using work_item_actor = caf::typed_actor<
+    // The serializer handed `n` payload bytes to the client: more may come.
+    caf::reacts_to<atom::credit, uint64_t>>;
+
+/// The SERIALIZER interface: turns in-order slices into archive bytes and
+/// hands them to the HTTP connection that pulls them.
+using serializer_actor = caf::typed_actor<
+    // The next in-order entries (from the work item).
+    caf::reacts_to<slice>,
+    // Every check passed: the response may start.
+    caf::reacts_to<atom::ready>,
+    // All entries were written; carries the MossResp JSON.
+    caf::reacts_to<atom::done, std::string>,
+    // The batch failed.
+    caf::reacts_to<atom::fail, caf::error>,
+    // The next archive bytes (from the HTTP connection).
+    caf::replies_to<atom::pull>::with<pull_reply>,
+    // The work item to credit (set once, right after spawning).
+    caf::reacts_to<work_item_actor>>;
+
 } // namespace moss
 
 CAF_BEGIN_TYPE_ID_BLOCK(moss, caf::first_custom_type_id)
@@ -46,7 +91,17 @@ CAF_BEGIN_TYPE_ID_BLOCK(moss, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(moss, (moss::cluster_map))
   CAF_ADD_TYPE_ID(moss, (moss::list_query))
   CAF_ADD_TYPE_ID(moss, (moss::list_page))
+  CAF_ADD_TYPE_ID(moss, (moss::fetch_item))
+  CAF_ADD_TYPE_ID(moss, (moss::fetch_request))
+  CAF_ADD_TYPE_ID(moss, (moss::fetch_result))
+  CAF_ADD_TYPE_ID(moss, (moss::fetch_reply))
+  CAF_ADD_TYPE_ID(moss, (moss::slice))
+  CAF_ADD_TYPE_ID(moss, (moss::pull_reply))
+  CAF_ADD_TYPE_ID(moss, (moss::peer_table))
+  CAF_ADD_TYPE_ID(moss, (moss::fetch_worker_actor))
   CAF_ADD_TYPE_ID(moss, (moss::target_actor))
   CAF_ADD_TYPE_ID(moss, (moss::proxy_actor))
+  CAF_ADD_TYPE_ID(moss, (moss::work_item_actor))
+  CAF_ADD_TYPE_ID(moss, (moss::serializer_actor))
 
 CAF_END_TYPE_ID_BLOCK(moss)

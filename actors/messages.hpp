@@ -4,9 +4,11 @@
 // Keeping them in one file confines the port to CAF 0.18+ to this file.
 
 #include "core/cluster_map.hpp"
+#include "core/fetch.hpp"
 #include "core/listing.hpp"
 #include "core/object_store.hpp"
 
+#include <caf/error.hpp>
 #include <caf/meta/type_name.hpp>
 
 namespace moss {
@@ -43,6 +45,69 @@ typename Inspector::result_type inspect(Inspector& f, list_query& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, list_page& x) {
   return f(caf::meta::type_name("list_page"), x.entries, x.continuation_token);
+}
+
+/// Entries or bytes handed from a work item to its serializer, in order.
+struct slice_part {
+  enum kind_t : uint8_t { begin = 0, data = 1, end = 2 };
+  uint8_t kind = data;
+  std::string name;
+  uint64_t size = 0;
+  int64_t mtime_sec = 0;
+  std::string bytes;
+};
+
+struct slice {
+  std::vector<slice_part> parts;
+  /// Entry bytes in `parts`, credited back once the client took them.
+  uint64_t payload = 0;
+};
+
+/// What the HTTP side gets for one pull: archive bytes, and at the end the
+/// metadata (`MossResp` JSON).
+struct pull_reply {
+  std::string data;
+  bool done = false;
+  std::string metadata;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, fetch_item& x) {
+  return f(caf::meta::type_name("fetch_item"), x.index, x.bucket, x.objname,
+           x.archpath, x.start, x.length, x.skip);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, fetch_request& x) {
+  return f(caf::meta::type_name("fetch_request"), x.items, x.budget,
+           x.stat_only);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, fetch_result& x) {
+  return f(caf::meta::type_name("fetch_result"), x.index, x.code, x.error,
+           x.total, x.offset, x.mtime_sec, x.data, x.complete);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, fetch_reply& x) {
+  return f(caf::meta::type_name("fetch_reply"), x.results);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, slice_part& x) {
+  return f(caf::meta::type_name("slice_part"), x.kind, x.name, x.size,
+           x.mtime_sec, x.bytes);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, slice& x) {
+  return f(caf::meta::type_name("slice"), x.parts, x.payload);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pull_reply& x) {
+  return f(caf::meta::type_name("pull_reply"), x.data, x.done, x.metadata);
 }
 
 } // namespace moss

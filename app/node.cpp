@@ -1,6 +1,7 @@
 #include "app/node.hpp"
 
 #include "actors/bridge.hpp"
+#include "actors/moss/batch_bridge.hpp"
 #include "actors/proxy/proxy.hpp"
 #include "actors/system_config.hpp"
 #include "actors/target/target.hpp"
@@ -170,6 +171,8 @@ int run_target(const options& opts) {
   ctx.self_id = *id;
   ctx.view = &view;
   ctx.store = &store;
+  auto batches = make_batch_backend(sys, target_handle, cfg->get_batch);
+  ctx.batches = batches.get();
   srv.serve(http::make_target_handler(ctx));
   caf::anon_send(target_handle, atom::start_v,
                  node_info{*id, url, host, *caf_port, 0});

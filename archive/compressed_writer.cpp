@@ -1,36 +1,30 @@
-#include <stdexcept>
+#include "archive/writers.hpp"
 
 #include <lz4frame.h>
 #include <zlib.h>
 
-#include "archive/writers.hpp"
+#include <stdexcept>
 
 namespace moss::archive {
 
 namespace {
 
 class gzip_compressor : public compressor {
-public:
+ public:
   explicit gzip_compressor(int level) {
     // 15 window bits + 16: a gzip wrapper, as `gzip` and `tar -z` expect.
     if (deflateInit2(&zs_, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY)
         != Z_OK)
       throw std::runtime_error("deflateInit2 failed");
   }
-  ~gzip_compressor() override {
-    deflateEnd(&zs_);
-  }
+  ~gzip_compressor() override { deflateEnd(&zs_); }
   void update(const char* data, size_t size, std::string& out) override {
     run(data, size, Z_NO_FLUSH, out);
   }
-  void flush(std::string& out) override {
-    run(nullptr, 0, Z_SYNC_FLUSH, out);
-  }
-  void end(std::string& out) override {
-    run(nullptr, 0, Z_FINISH, out);
-  }
+  void flush(std::string& out) override { run(nullptr, 0, Z_SYNC_FLUSH, out); }
+  void end(std::string& out) override { run(nullptr, 0, Z_FINISH, out); }
 
-private:
+ private:
   void run(const char* data, size_t size, int mode, std::string& out) {
     zs_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
     zs_.avail_in = static_cast<uInt>(size);
@@ -50,7 +44,7 @@ private:
 };
 
 class lz4_compressor : public compressor {
-public:
+ public:
   lz4_compressor() {
     if (LZ4F_isError(LZ4F_createCompressionContext(&ctx_, LZ4F_VERSION)))
       throw std::runtime_error("LZ4F_createCompressionContext failed");
@@ -60,9 +54,7 @@ public:
     prefs_.frameInfo.blockMode = LZ4F_blockIndependent;
     prefs_.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
   }
-  ~lz4_compressor() override {
-    LZ4F_freeCompressionContext(ctx_);
-  }
+  ~lz4_compressor() override { LZ4F_freeCompressionContext(ctx_); }
   void update(const char* data, size_t size, std::string& out) override {
     begin(out);
     while (size > 0) {
@@ -86,13 +78,12 @@ public:
   void end(std::string& out) override {
     begin(out);
     auto old = grow(out, LZ4F_compressBound(0, &prefs_));
-    auto written = LZ4F_compressEnd(ctx_, &out[old], out.size() - old,
-                                    nullptr);
+    auto written = LZ4F_compressEnd(ctx_, &out[old], out.size() - old, nullptr);
     check(written);
     out.resize(old + written);
   }
 
-private:
+ private:
   static size_t grow(std::string& out, size_t extra) {
     auto old = out.size();
     out.resize(old + extra);
@@ -107,8 +98,8 @@ private:
       return;
     started_ = true;
     auto old = grow(out, LZ4F_HEADER_SIZE_MAX);
-    auto written = LZ4F_compressBegin(ctx_, &out[old], out.size() - old,
-                                      &prefs_);
+    auto written
+        = LZ4F_compressBegin(ctx_, &out[old], out.size() - old, &prefs_);
     check(written);
     out.resize(old + written);
   }
@@ -160,15 +151,15 @@ void compressed_tar_writer::finish() {
 
 std::unique_ptr<writer> make_writer(archive_format fmt) {
   switch (fmt) {
-    case archive_format::tgz:
-    case archive_format::tar_gz:
-      return std::make_unique<compressed_tar_writer>(make_gzip_compressor(1));
-    case archive_format::tar_lz4:
-      return std::make_unique<compressed_tar_writer>(make_lz4_compressor());
-    case archive_format::zip:
-      return make_zip_writer();
-    case archive_format::tar:
-      break;
+  case archive_format::tgz:
+  case archive_format::tar_gz:
+    return std::make_unique<compressed_tar_writer>(make_gzip_compressor(1));
+  case archive_format::tar_lz4:
+    return std::make_unique<compressed_tar_writer>(make_lz4_compressor());
+  case archive_format::zip:
+    return make_zip_writer();
+  case archive_format::tar:
+    break;
   }
   return std::make_unique<tar_writer>();
 }

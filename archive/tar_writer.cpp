@@ -1,8 +1,8 @@
-#include <cstdio>
-#include <cstring>
-
 #include "archive/writer.hpp"
 #include "archive/writers.hpp"
+
+#include <cstdio>
+#include <cstring>
 
 namespace moss::archive {
 

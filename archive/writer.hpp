@@ -1,10 +1,10 @@
 #pragma once
 
+#include "core/batch.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <string>
-
-#include "core/batch.hpp"
 
 namespace moss::archive {
 
@@ -12,13 +12,13 @@ namespace moss::archive {
 /// that the caller drains with `take`. Nothing is kept after it is taken, so
 /// memory is bounded by what one call adds.
 class writer {
-public:
+ public:
   virtual ~writer() = default;
 
   /// Starts a regular file of exactly `size` bytes.
   virtual void begin_entry(const std::string& name, uint64_t size,
                            int64_t mtime_sec)
-    = 0;
+      = 0;
 
   virtual void write(const char* data, size_t size) = 0;
 
@@ -33,9 +33,7 @@ public:
   virtual void finish() = 0;
 
   /// Bytes produced so far and not yet taken.
-  size_t buffered() const {
-    return out_.size();
-  }
+  size_t buffered() const { return out_.size(); }
 
   std::string take() {
     std::string result;
@@ -43,7 +41,7 @@ public:
     return result;
   }
 
-protected:
+ protected:
   std::string out_;
 };
 

@@ -2,27 +2,27 @@
 
 // The concrete writers behind `make_writer`.
 
-#include <memory>
-
 #include "archive/writer.hpp"
+
+#include <memory>
 
 namespace moss::archive {
 
 class tar_writer : public writer {
-public:
+ public:
   void begin_entry(const std::string& name, uint64_t size,
                    int64_t mtime_sec) override;
   void write(const char* data, size_t size) override;
   void end_entry() override;
   void finish() override;
 
-private:
+ private:
   uint64_t entry_size_ = 0;
 };
 
 /// A byte-stream compressor (gzip or LZ4 frame).
 class compressor {
-public:
+ public:
   virtual ~compressor() = default;
   virtual void update(const char* data, size_t size, std::string& out) = 0;
   virtual void flush(std::string& out) = 0;
@@ -34,9 +34,9 @@ std::unique_ptr<compressor> make_lz4_compressor();
 
 /// TAR whose bytes go through a compressor.
 class compressed_tar_writer : public writer {
-public:
+ public:
   explicit compressed_tar_writer(std::unique_ptr<compressor> c)
-    : compressor_(std::move(c)) {
+      : compressor_(std::move(c)) {
     // nop
   }
   void begin_entry(const std::string& name, uint64_t size,
@@ -46,7 +46,7 @@ public:
   void flush() override;
   void finish() override;
 
-private:
+ private:
   void pump();
 
   tar_writer tar_;

@@ -1,9 +1,9 @@
-#include <ctime>
-#include <vector>
+#include "archive/writers.hpp"
 
 #include <zlib.h>
 
-#include "archive/writers.hpp"
+#include <ctime>
+#include <vector>
 
 namespace moss::archive {
 
@@ -44,7 +44,7 @@ std::pair<uint16_t, uint16_t> dos_time(int64_t mtime) {
 /// each followed by a data descriptor; ZIP64 records where sizes, offsets
 /// or the entry count need them.
 class zip_writer : public writer {
-public:
+ public:
   void begin_entry(const std::string& name, uint64_t size,
                    int64_t mtime_sec) override {
     entry e;
@@ -172,7 +172,7 @@ public:
     entries_.clear();
   }
 
-private:
+ private:
   static constexpr uint16_t flags = 0x0808; // data descriptor, UTF-8 names
 
   struct entry {

@@ -1,42 +1,42 @@
 #include "core/batch.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include "core/names.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
-#include "core/names.hpp"
+#include <algorithm>
+#include <cctype>
 
 namespace moss {
 
 const char* extension(archive_format fmt) {
   switch (fmt) {
-    case archive_format::tar:
-      return ".tar";
-    case archive_format::tgz:
-      return ".tgz";
-    case archive_format::tar_gz:
-      return ".tar.gz";
-    case archive_format::zip:
-      return ".zip";
-    case archive_format::tar_lz4:
-      return ".tar.lz4";
+  case archive_format::tar:
+    return ".tar";
+  case archive_format::tgz:
+    return ".tgz";
+  case archive_format::tar_gz:
+    return ".tar.gz";
+  case archive_format::zip:
+    return ".zip";
+  case archive_format::tar_lz4:
+    return ".tar.lz4";
   }
   return ".tar";
 }
 
 const char* content_type(archive_format fmt) {
   switch (fmt) {
-    case archive_format::tar:
-      return "application/x-tar";
-    case archive_format::tgz:
-    case archive_format::tar_gz:
-      return "application/gzip";
-    case archive_format::zip:
-      return "application/zip";
-    case archive_format::tar_lz4:
-      return "application/x-lz4";
+  case archive_format::tar:
+    return "application/x-tar";
+  case archive_format::tgz:
+  case archive_format::tar_gz:
+    return "application/gzip";
+  case archive_format::zip:
+    return "application/zip";
+  case archive_format::tar_lz4:
+    return "application/x-lz4";
   }
   return "application/octet-stream";
 }
@@ -48,14 +48,14 @@ expected<archive_format> normalize_mime(std::string_view mime) {
     return archive_format::tar_gz;
   if (mime.find("tar.lz4") != std::string_view::npos)
     return archive_format::tar_lz4;
-  for (auto fmt : {archive_format::tar, archive_format::tgz,
-                   archive_format::tar_gz, archive_format::zip,
-                   archive_format::tar_lz4})
+  for (auto fmt :
+       {archive_format::tar, archive_format::tgz, archive_format::tar_gz,
+        archive_format::zip, archive_format::tar_lz4})
     if (mime.find(extension(fmt) + 1) != std::string_view::npos)
       return fmt;
   return make_error(ec::invalid_argument,
                     "unsupported mime \"" + std::string{mime}
-                      + "\" (use .tar, .tgz, .tar.gz, .zip or .tar.lz4)");
+                        + "\" (use .tar, .tgz, .tar.gz, .zip or .tar.lz4)");
 }
 
 namespace {
@@ -65,10 +65,11 @@ const rapidjson::Value* member(const rapidjson::Value& obj,
   for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
     std::string_view name{it->name.GetString(), it->name.GetStringLength()};
     if (name.size() == key.size()
-        && std::equal(name.begin(), name.end(), key.begin(), [](char a, char b) {
-             return std::tolower(static_cast<unsigned char>(a))
-                    == std::tolower(static_cast<unsigned char>(b));
-           }))
+        && std::equal(name.begin(), name.end(), key.begin(),
+                      [](char a, char b) {
+                        return std::tolower(static_cast<unsigned char>(a))
+                               == std::tolower(static_cast<unsigned char>(b));
+                      }))
       return &it->value;
   }
   return nullptr;
@@ -95,8 +96,8 @@ expected<int64_t> int_field(const rapidjson::Value& obj, std::string_view key,
   if (v == nullptr || v->IsNull())
     return int64_t{0};
   if (!v->IsInt64())
-    return entry_error(index, "\"" + std::string{key}
-                                + "\" must be an integer");
+    return entry_error(index,
+                       "\"" + std::string{key} + "\" must be an integer");
   return v->GetInt64();
 }
 
@@ -118,13 +119,13 @@ expected<std::pair<std::string, std::string>> parse_uname(const std::string& u,
   auto third = second == std::string::npos ? second : u.find('/', second + 1);
   if (third == std::string::npos)
     return entry_error(index, "invalid uname \"" + u
-                                + "\" (expected provider/@#/bucket/)");
+                                  + "\" (expected provider/@#/bucket/)");
   auto provider = normalize_provider(u.substr(0, first));
   if (!provider)
     return entry_error(index, provider.error().message);
   if (u.substr(first + 1, second - first - 1) != "@#")
-    return entry_error(index, "uname \"" + u
-                                + "\": moss has only the global namespace @#");
+    return entry_error(
+        index, "uname \"" + u + "\": moss has only the global namespace @#");
   return std::make_pair(u.substr(second + 1, third - second - 1), *provider);
 }
 
@@ -139,8 +140,9 @@ expected<batch_request> parse_batch_request(std::string_view body,
   if (doc.HasParseError())
     return make_error(ec::invalid_argument,
                       std::string{"invalid GetBatch request: "}
-                        + rapidjson::GetParseError_En(doc.GetParseError())
-                        + " at offset " + std::to_string(doc.GetErrorOffset()));
+                          + rapidjson::GetParseError_En(doc.GetParseError())
+                          + " at offset "
+                          + std::to_string(doc.GetErrorOffset()));
   if (!doc.IsObject())
     return make_error(ec::invalid_argument,
                       "a GetBatch request is a JSON object (MossReq)");
@@ -155,7 +157,8 @@ expected<batch_request> parse_batch_request(std::string_view body,
   if (!fmt)
     return fmt.error();
   req.format = *fmt;
-  for (auto [key, out] : {std::pair{"coer", &req.coer}, {"onob", &req.onob},
+  for (auto [key, out] : {std::pair{"coer", &req.coer},
+                          {"onob", &req.onob},
                           {"strm", &req.strm}}) {
     auto b = bool_field(doc, key);
     if (!b)
@@ -168,10 +171,10 @@ expected<batch_request> parse_batch_request(std::string_view body,
   if (!in->IsArray())
     return make_error(ec::invalid_argument, "\"in\" must be an array");
   if (in->Size() > max_entries)
-    return make_error(ec::too_large,
-                      "GetBatch request has " + std::to_string(in->Size())
-                        + " entries; the limit is "
-                        + std::to_string(max_entries));
+    return make_error(ec::too_large, "GetBatch request has "
+                                         + std::to_string(in->Size())
+                                         + " entries; the limit is "
+                                         + std::to_string(max_entries));
   auto default_provider = normalize_provider(url_provider);
   if (!default_provider)
     return default_provider.error();

@@ -1,11 +1,11 @@
 #pragma once
 
+#include "core/error.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "core/error.hpp"
 
 namespace moss {
 
@@ -68,5 +68,18 @@ std::string base64_encode(std::string_view data);
 
 /// Decodes standard or URL-safe base64, padded or not.
 expected<std::string> base64_decode(std::string_view text);
+
+} // namespace moss
+
+namespace moss {
+
+/// A validated request plus where each entry lives: what a work item runs.
+struct batch_plan {
+  batch_request req;
+  /// Owner target id of each entry (same order as `req.entries`).
+  std::vector<std::string> owners;
+  /// `gbt-...`, reported as `MossResp.uuid`.
+  std::string uuid;
+};
 
 } // namespace moss

@@ -21,3 +21,37 @@ class proxy_backend {
 };
 
 } // namespace moss::http
+
+#include "config/config.hpp"
+#include "core/batch.hpp"
+
+#include <chrono>
+
+namespace moss::http {
+
+/// Archive bytes of a running batch; the last chunk carries the metadata.
+struct pull_chunk {
+  std::string data;
+  bool done = false;
+  std::string metadata;
+};
+
+/// A running GetBatch work item, read by one connection thread. Destroying
+/// it before it is done cancels the work item everywhere.
+class batch_stream {
+ public:
+  virtual ~batch_stream() = default;
+  /// The next bytes; the first call returns once the batch may start (an
+  /// error before that is a clean HTTP error).
+  virtual expected<pull_chunk> pull(std::chrono::milliseconds timeout) = 0;
+};
+
+/// Starts work items on the designated target.
+class batch_backend {
+ public:
+  virtual ~batch_backend() = default;
+  virtual std::unique_ptr<batch_stream>
+  start(std::shared_ptr<const batch_plan> plan) = 0;
+};
+
+} // namespace moss::http

@@ -58,9 +58,12 @@ class exchange {
                        std::string_view body)
       = 0;
 
-  /// Sends `length` bytes of `fd` from `offset` as the body (zero-copy).
+  /// Sends `prefix`, then `length` bytes of `fd` from `offset` (zero-copy),
+  /// then `suffix` as the body.
   virtual bool respond_file(int status, const header_list& headers, int fd,
-                            uint64_t offset, uint64_t length)
+                            uint64_t offset, uint64_t length,
+                            std::string_view prefix = {},
+                            std::string_view suffix = {})
       = 0;
 
   /// Starts a chunked response; the body follows through `write_chunk`.

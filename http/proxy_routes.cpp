@@ -1,6 +1,7 @@
 #include "core/hrw.hpp"
 #include "core/json.hpp"
 #include "core/names.hpp"
+#include "http/batch_routes.hpp"
 #include "http/common_routes.hpp"
 #include "http/list_encoding.hpp"
 #include "http/routes.hpp"
@@ -40,6 +41,8 @@ class proxy_routes {
       return serve_object(ex, *target);
     if (seg[1] == "buckets")
       return serve_bucket(ex, *target);
+    if (seg[1] == "ml" && seg.size() >= 3)
+      return serve_batch_on_proxy(ex, *target, ctx_);
     reply_error(ex, 404, "no such endpoint: " + ex.target());
   }
 

@@ -164,16 +164,22 @@ class beast_exchange final : public exchange {
   }
 
   bool respond_file(int status, const header_list& headers, int fd,
-                    uint64_t offset, uint64_t length) override {
-    if (!write_head(status, headers, length, false))
+                    uint64_t offset, uint64_t length, std::string_view prefix,
+                    std::string_view suffix) override {
+    auto total = prefix.size() + length + suffix.size();
+    if (!write_head(status, headers, total, false))
       return false;
-    if (method_ == "HEAD" || length == 0)
+    if (method_ == "HEAD" || total == 0)
       return true;
-    if (!sock_.send_file(fd, offset, length)) {
+    bool ok
+        = (prefix.empty()
+           || sock_.write_all({asio::buffer(prefix.data(), prefix.size())}))
+          && (length == 0 || sock_.send_file(fd, offset, length))
+          && (suffix.empty()
+              || sock_.write_all({asio::buffer(suffix.data(), suffix.size())}));
+    if (!ok)
       abort();
-      return false;
-    }
-    return true;
+    return ok;
   }
 
   bool begin_chunked(int status, const header_list& headers) override {

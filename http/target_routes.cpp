@@ -1,6 +1,7 @@
 #include "core/hrw.hpp"
 #include "core/log.hpp"
 #include "core/names.hpp"
+#include "http/batch_routes.hpp"
 #include "http/common_routes.hpp"
 #include "http/list_encoding.hpp"
 #include "http/routes.hpp"
@@ -80,6 +81,8 @@ class target_routes {
       return;
     if (seg[1] == "objects")
       return serve_object(ex, *target);
+    if (seg[1] == "ml" && seg.size() >= 3)
+      return serve_batch_on_target(ex, *target, ctx_);
     if (seg[1] == "buckets") {
       // Bucket metadata lives on the proxy.
       auto proxy_url = ctx_.view->current()->proxy.http_url;

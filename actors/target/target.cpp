@@ -20,6 +20,50 @@ constexpr auto rejoin_delay = std::chrono::seconds(1);
 
 using target_ptr = target_actor::stateful_pointer<target_state>;
 
+constexpr size_t fetch_workers = 8;
+
+/// Keeps a connection to every other target of the map (work items fetch
+/// from them directly) and forgets targets that left it.
+void connect_peers(target_ptr self) {
+  auto& st = self->state;
+  std::set<std::string> wanted;
+  for (auto& t : st.map.targets) {
+    if (t.id == st.self_info.id)
+      continue;
+    wanted.insert(t.id);
+    if (st.peers.count(t.id) > 0 || st.connecting.count(t.id) > 0)
+      continue;
+    st.connecting.insert(t.id);
+    auto mm = self->home_system().middleman().actor_handle();
+    self->request(mm, connect_timeout, caf::connect_atom::value, t.caf_host,
+                  t.caf_port)
+        .then(
+            [self, id = t.id](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                              const std::set<std::string>&) {
+              auto& st = self->state;
+              st.connecting.erase(id);
+              if (!ptr)
+                return;
+              auto handle = caf::actor_cast<caf::actor>(ptr);
+              st.peers[id] = handle;
+              self->monitor(handle);
+              log::debug("connected to peer ", id);
+            },
+            [self, id = t.id](caf::error& err) {
+              self->state.connecting.erase(id);
+              log::warn("cannot connect to peer ", id, ": ",
+                        self->system().render(err));
+            });
+  }
+  for (auto it = st.peers.begin(); it != st.peers.end();)
+    if (wanted.count(it->first) == 0) {
+      self->demonitor(it->second);
+      it = st.peers.erase(it);
+    } else {
+      ++it;
+    }
+}
+
 void install_map(target_ptr self, cluster_map map) {
   auto& st = self->state;
   // Buckets that disappeared from the map were destroyed.
@@ -32,6 +76,7 @@ void install_map(target_ptr self, cluster_map map) {
   st.map = map;
   if (st.view != nullptr)
     st.view->update(std::move(map));
+  connect_peers(self);
 }
 
 void retry_join(target_ptr self, const std::string& why) {
@@ -77,6 +122,15 @@ void join(target_ptr self) {
 
 } // namespace
 
+fetch_worker_actor::behavior_type fetch_worker(fetch_worker_actor::pointer,
+                                               const object_store* store) {
+  return {
+      [store](atom::fetch, const fetch_request& req) {
+        return serve_fetch(*store, req);
+      },
+  };
+}
+
 target_actor::behavior_type
 target(target_actor::stateful_pointer<target_state> self,
        std::string proxy_host, uint16_t proxy_port, object_store* store,
@@ -86,13 +140,28 @@ target(target_actor::stateful_pointer<target_state> self,
   st.proxy_port = proxy_port;
   st.store = store;
   st.view = view;
+  for (size_t i = 0; i < fetch_workers; ++i)
+    st.workers.push_back(self->spawn<caf::detached + caf::linked>(
+        fetch_worker, static_cast<const object_store*>(store)));
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
     if (st.proxy && msg.source == st.proxy.address()) {
       log::warn("lost the connection to the proxy; rejoining");
       st.proxy = nullptr;
       self->send(self, atom::rejoin_v);
+      return;
     }
+    for (auto it = st.peers.begin(); it != st.peers.end(); ++it)
+      if (it->second.address() == msg.source) {
+        log::info("lost the connection to peer ", it->first);
+        st.peers.erase(it);
+        return;
+      }
+  });
+  self->set_default_handler([](caf::scheduled_actor*, caf::message_view& x) {
+    log::warn("target: dropped an unexpected message ",
+              caf::to_string(x.copy_content_to_message()));
+    return caf::drop(nullptr, x);
   });
   return {
       [self](atom::start, node_info& info) {
@@ -112,6 +181,22 @@ target(target_actor::stateful_pointer<target_state> self,
         if (!entries)
           return to_caf_error(entries.error());
         return list_page{std::move(*entries), {}};
+      },
+      [self](atom::fetch, fetch_request& req) -> caf::delegated<fetch_reply> {
+        auto& st = self->state;
+        auto& worker = st.workers[st.next_worker++ % st.workers.size()];
+        return self->delegate(worker, atom::fetch_v, std::move(req));
+      },
+      [self](atom::peers) {
+        auto& st = self->state;
+        peer_table table;
+        table.ids.push_back(st.self_info.id);
+        table.handles.push_back(caf::actor_cast<caf::actor>(self));
+        for (auto& [id, handle] : st.peers) {
+          table.ids.push_back(id);
+          table.handles.push_back(handle);
+        }
+        return table;
       },
       [self](atom::rejoin) {
         if (!self->state.proxy && !self->state.self_info.id.empty())

@@ -4,7 +4,10 @@
 #include "core/cluster_view.hpp"
 #include "core/object_store.hpp"
 
+#include <map>
+#include <set>
 #include <string>
+#include <vector>
 
 namespace moss {
 
@@ -18,8 +21,18 @@ struct target_state {
   cluster_view* view = nullptr;
   /// Failed join attempts in a row (to log the first one loudly only).
   int failed_joins = 0;
+  /// Readers of local entries; detached, so disk waits block no scheduler.
+  std::vector<fetch_worker_actor> workers;
+  size_t next_worker = 0;
+  /// Connected peer targets by id, and those being connected.
+  std::map<std::string, caf::actor> peers;
+  std::set<std::string> connecting;
   static inline const char* name = "target";
 };
+
+/// Reads GetBatch entries from `store`.
+fetch_worker_actor::behavior_type fetch_worker(fetch_worker_actor::pointer self,
+                                               const object_store* store);
 
 /// A storage node: joins the proxy (and rejoins whenever the connection
 /// drops), installs the maps it pushes, and serves listings of its objects.

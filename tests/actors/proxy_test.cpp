@@ -38,6 +38,12 @@ target_actor::behavior_type fake_target(target_actor::pointer self,
       [self](atom::rejoin) {
         static_cast<void>(self);
       },
+      [](atom::fetch, const fetch_request&) {
+        return fetch_reply{};
+      },
+      [](atom::peers) {
+        return peer_table{};
+      },
   };
 }
 

@@ -1,9 +1,8 @@
 #include "archive/writer.hpp"
 
-#include <gtest/gtest.h>
-
 #include <archive.h>
 #include <archive_entry.h>
+#include <gtest/gtest.h>
 
 #include <clocale>
 #include <random>
@@ -26,9 +25,8 @@ std::vector<member> read_back(const std::string& bytes) {
   auto* a = archive_read_new();
   archive_read_support_filter_all(a);
   archive_read_support_format_all(a);
-  EXPECT_EQ(archive_read_open_memory(a, bytes.data(), bytes.size()),
-            ARCHIVE_OK)
-    << archive_error_string(a);
+  EXPECT_EQ(archive_read_open_memory(a, bytes.data(), bytes.size()), ARCHIVE_OK)
+      << archive_error_string(a);
   archive_entry* e = nullptr;
   int rc;
   while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
@@ -55,16 +53,16 @@ std::vector<member> sample_members() {
   for (auto& c : big)
     c = static_cast<char>(rng());
   return {
-    {"b/empty", ""},
-    {"b/one", "x"},
-    {"b/" + std::string(150, 'n'), "long name"},
-    {"b/" + std::string(120, 'd') + "/" + std::string(90, 'f'), "split"},
-    {"b/a/b/c/d/e/f/nested.txt", "nested"},
-    {"b/with space/ünïcødé 名前.wav", "unicode"},
-    {"b/big.bin", big},
-    {"b/dup", "first"},
-    {"b/dup", "second"},
-    {"__404__/b/missing", ""},
+      {"b/empty", ""},
+      {"b/one", "x"},
+      {"b/" + std::string(150, 'n'), "long name"},
+      {"b/" + std::string(120, 'd') + "/" + std::string(90, 'f'), "split"},
+      {"b/a/b/c/d/e/f/nested.txt", "nested"},
+      {"b/with space/ünïcødé 名前.wav", "unicode"},
+      {"b/big.bin", big},
+      {"b/dup", "first"},
+      {"b/dup", "second"},
+      {"__404__/b/missing", ""},
   };
 }
 

@@ -1,0 +1,81 @@
+#include "actors/moss/batch_bridge.hpp"
+
+#include <caf/all.hpp>
+
+#include "actors/error.hpp"
+#include "actors/moss/serializer.hpp"
+#include "actors/moss/work_item.hpp"
+
+namespace moss {
+
+namespace {
+
+class actor_batch_stream final : public http::batch_stream {
+public:
+  actor_batch_stream(caf::actor_system& sys, serializer_actor ser,
+                     work_item_actor wi)
+    : self_(sys, true), ser_(std::move(ser)), wi_(std::move(wi)) {
+    // nop
+  }
+
+  ~actor_batch_stream() override {
+    // Finished or not, nothing of this batch may outlive the connection.
+    caf::anon_send_exit(wi_, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(ser_, caf::exit_reason::user_shutdown);
+  }
+
+  expected<http::pull_chunk> pull(std::chrono::milliseconds timeout) override {
+    expected<http::pull_chunk> result{make_error(ec::internal, "no reply")};
+    self_->request(ser_, timeout, atom::pull_v)
+      .receive(
+        [&](pull_reply& r) {
+          result = http::pull_chunk{std::move(r.data), r.done,
+                                    std::move(r.metadata)};
+        },
+        [&](caf::error& err) {
+          auto e = from_caf_error(err);
+          if (err == caf::sec::request_timeout)
+            e.message = "the batch made no progress for "
+                        + std::to_string(timeout.count()) + " ms";
+          result = std::move(e);
+        });
+    return result;
+  }
+
+private:
+  caf::scoped_actor self_;
+  serializer_actor ser_;
+  work_item_actor wi_;
+};
+
+class actor_batch_backend final : public http::batch_backend {
+public:
+  actor_batch_backend(caf::actor_system& sys, target_actor local,
+                      get_batch_config cfg)
+    : sys_(sys), local_(std::move(local)), cfg_(cfg) {
+    // nop
+  }
+
+  std::unique_ptr<http::batch_stream>
+  start(std::shared_ptr<const batch_plan> plan) override {
+    auto ser = sys_.spawn(serializer, plan->req.format);
+    auto wi = sys_.spawn(work_item, std::move(plan), ser, local_, cfg_);
+    caf::anon_send(ser, wi);
+    return std::make_unique<actor_batch_stream>(sys_, ser, wi);
+  }
+
+private:
+  caf::actor_system& sys_;
+  target_actor local_;
+  get_batch_config cfg_;
+};
+
+} // namespace
+
+std::unique_ptr<http::batch_backend>
+make_batch_backend(caf::actor_system& sys, target_actor local,
+                   get_batch_config cfg) {
+  return std::make_unique<actor_batch_backend>(sys, std::move(local), cfg);
+}
+
+} // namespace moss

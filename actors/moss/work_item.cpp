@@ -1,0 +1,402 @@
+#include "actors/moss/work_item.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include <caf/all.hpp>
+
+#include "actors/error.hpp"
+#include "core/json.hpp"
+#include "core/log.hpp"
+#include "core/names.hpp"
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const moss::batch_plan>)
+
+namespace moss {
+
+namespace {
+
+using wi_ptr = work_item_actor::stateful_pointer<work_item_state>;
+
+/// Entries per fetch request: tiny objects cost one message per group.
+constexpr size_t max_items_per_request = 1024;
+/// Entries per existence check (strict streaming mode).
+constexpr size_t max_items_per_stat = 4096;
+/// Fetch requests in flight per target.
+constexpr int max_inflight = 2;
+/// Smallest data budget worth a request.
+constexpr uint64_t min_budget = 64 * 1024;
+
+void flush(wi_ptr self);
+void pump(wi_ptr self);
+
+void fail(wi_ptr self, error err) {
+  auto& st = self->state;
+  if (st.failed || st.finished)
+    return;
+  st.failed = true;
+  log::info("batch ", st.plan->uuid, " failed: ", err.message);
+  self->send(st.serializer, atom::fail_v, to_caf_error(err));
+  for (auto& e : st.entries)
+    e.chunks.clear();
+  self->quit();
+}
+
+/// A target left (or cannot be reached): its remaining entries are missing.
+void target_lost(wi_ptr self, uint32_t slot, const std::string& why) {
+  auto& st = self->state;
+  auto& t = st.targets[slot];
+  if (t.lost)
+    return;
+  t.lost = true;
+  log::warn("batch ", st.plan->uuid, ": target ", t.id, " ", why);
+  for (auto idx : t.queue) {
+    auto& e = st.entries[idx];
+    if (e.complete)
+      continue;
+    if (e.header_sent)
+      return fail(self, make_error(ec::unavailable,
+                                   "target " + t.id + " " + why
+                                     + " while sending an entry"));
+    for (auto& c : e.chunks)
+      st.held -= c.size();
+    e.chunks.clear();
+    e.missing = true;
+    e.complete = true;
+    e.error = "target " + t.id + " " + why;
+  }
+  t.queue.clear();
+  flush(self);
+  pump(self);
+}
+
+void on_reply(wi_ptr self, uint32_t slot, const std::vector<uint32_t>& items,
+              uint64_t budget, fetch_reply& reply) {
+  auto& st = self->state;
+  if (st.failed)
+    return;
+  auto& t = st.targets[slot];
+  --t.inflight;
+  st.held -= budget;
+  for (auto idx : items)
+    st.entries[idx].requested = false;
+  for (auto& r : reply.results) {
+    if (r.index >= st.entries.size())
+      return fail(self, make_error(ec::internal, "target " + t.id
+                                                   + " answered for entry "
+                                                   + std::to_string(r.index)));
+    auto& e = st.entries[r.index];
+    if (e.complete)
+      continue; // late or duplicate
+    if (r.code == ec::not_found) {
+      e.missing = true;
+      e.complete = true;
+      e.error = r.error;
+      continue;
+    }
+    if (r.code != ec::no_error)
+      return fail(self, make_error(r.code, r.error));
+    if (r.offset != e.received)
+      continue; // a stale repeat of a part we have
+    e.known = true;
+    e.total = r.total;
+    e.mtime_sec = r.mtime_sec;
+    if (!r.data.empty()) {
+      st.held += r.data.size();
+      e.received += r.data.size();
+      e.chunks.push_back(std::move(r.data));
+    }
+    if (r.complete || e.received >= e.total)
+      e.complete = true;
+  }
+  while (!t.queue.empty() && st.entries[t.queue.front()].complete)
+    t.queue.pop_front();
+  st.peak_held = std::max(st.peak_held, st.held);
+  flush(self);
+  pump(self);
+}
+
+void on_fetch_error(wi_ptr self, uint32_t slot,
+                    const std::vector<uint32_t>& items, uint64_t budget,
+                    const caf::error& err) {
+  auto& st = self->state;
+  if (st.failed)
+    return;
+  auto& t = st.targets[slot];
+  --t.inflight;
+  st.held -= budget;
+  for (auto idx : items)
+    st.entries[idx].requested = false;
+  if (err == caf::sec::request_timeout) {
+    // Get-from-neighbor: ask the owner again, a bounded number of times.
+    if (st.cfg.max_gfn >= 0 && st.gfn_attempts < st.cfg.max_gfn) {
+      ++st.gfn_attempts;
+      log::warn("batch ", st.plan->uuid, ": target ", t.id,
+                " did not answer within max_wait; asking again (",
+                st.gfn_attempts, "/", st.cfg.max_gfn, ")");
+      return pump(self);
+    }
+    return fail(self, make_error(ec::timeout,
+                                 "target " + t.id
+                                   + " did not answer within get_batch."
+                                     "max_wait, and the get-from-neighbor "
+                                     "retries are used up"));
+  }
+  auto moss_err = from_caf_error(err);
+  if (moss_err.code == ec::unavailable)
+    return target_lost(self, slot, "left the cluster");
+  fail(self, moss_err);
+}
+
+void send_fetch(wi_ptr self, uint32_t slot, fetch_request req) {
+  auto& st = self->state;
+  auto& t = st.targets[slot];
+  std::vector<uint32_t> items;
+  items.reserve(req.items.size());
+  for (auto& item : req.items) {
+    items.push_back(item.index);
+    st.entries[item.index].requested = true;
+  }
+  auto budget = req.budget;
+  st.held += budget;
+  ++t.inflight;
+  self->request(t.handle, st.cfg.max_wait, atom::fetch_v, std::move(req))
+    .then(
+      [self, slot, items, budget](fetch_reply& reply) {
+        on_reply(self, slot, items, budget, reply);
+      },
+      [self, slot, items, budget](caf::error& err) {
+        on_fetch_error(self, slot, items, budget, err);
+      });
+}
+
+fetch_item item_of(const batch_entry& in, uint32_t idx, uint64_t skip) {
+  return fetch_item{idx,      in.bucket, in.objname, in.archpath,
+                    in.start, in.length, skip};
+}
+
+void pump(wi_ptr self) {
+  auto& st = self->state;
+  if (st.failed || st.finished)
+    return;
+  auto& in = st.plan->req.entries;
+  auto horizon = static_cast<uint64_t>(st.cursor) + st.cfg.window_entries;
+  for (uint32_t slot = 0; slot < st.targets.size(); ++slot) {
+    auto& t = st.targets[slot];
+    while (!t.lost && t.inflight < max_inflight) {
+      auto free = st.held < st.cfg.window_bytes ? st.cfg.window_bytes - st.held
+                                                : 0;
+      fetch_request req;
+      bool has_cursor = false;
+      for (auto idx : t.queue) {
+        auto& e = st.entries[idx];
+        if (e.requested || e.complete)
+          continue;
+        if (idx >= horizon && idx != st.cursor)
+          break;
+        has_cursor = has_cursor || idx == st.cursor;
+        req.items.push_back(item_of(in[idx], idx, e.received));
+        if (req.items.size() >= max_items_per_request)
+          break;
+      }
+      // The entry at the cursor is always fetched, so the window can never
+      // wedge the batch.
+      if (req.items.empty() || (free < min_budget && !has_cursor))
+        break;
+      req.budget = std::min<uint64_t>(st.cfg.chunk_bytes,
+                                      std::max(free, min_budget));
+      send_fetch(self, slot, std::move(req));
+    }
+  }
+}
+
+void flush(wi_ptr self) {
+  auto& st = self->state;
+  if (st.failed || st.finished)
+    return;
+  auto& req = st.plan->req;
+  slice s;
+  while (st.cursor < st.entries.size()) {
+    auto& e = st.entries[st.cursor];
+    auto& in = req.entries[st.cursor];
+    if (e.missing) {
+      if (!req.coer)
+        return fail(self, make_error(ec::not_found, e.error));
+      if (++st.soft_errors > st.cfg.max_soft_errs)
+        return fail(self,
+                    make_error(ec::not_found,
+                               "too many missing entries: more than "
+                               "get_batch.max_soft_errs ("
+                                 + std::to_string(st.cfg.max_soft_errs)
+                                 + "); the last one: " + e.error));
+      s.parts.push_back({slice_part::begin, missing_name(in, req.onob), 0, 0,
+                         {}});
+      s.parts.push_back({slice_part::end, {}, 0, 0, {}});
+      ++st.cursor;
+      continue;
+    }
+    if (!e.known)
+      break;
+    if (!e.header_sent) {
+      s.parts.push_back({slice_part::begin, name_in_archive(in, req.onob),
+                         e.total, e.mtime_sec, {}});
+      e.header_sent = true;
+    }
+    for (auto& chunk : e.chunks) {
+      s.payload += chunk.size();
+      s.parts.push_back({slice_part::data, {}, 0, 0, std::move(chunk)});
+    }
+    e.chunks.clear();
+    if (!e.complete)
+      break;
+    s.parts.push_back({slice_part::end, {}, 0, 0, {}});
+    ++st.cursor;
+  }
+  if (!s.parts.empty())
+    self->send(st.serializer, std::move(s));
+  if (st.cursor == st.entries.size()) {
+    st.finished = true;
+    self->send(st.serializer, atom::done_v,
+               batch_metadata(*st.plan, st.entries));
+    log::debug("batch ", st.plan->uuid, " done: ", st.entries.size(),
+               " entries, peak window ", st.peak_held, " bytes");
+    self->quit();
+  }
+}
+
+/// Strict streaming mode: every entry must exist before the 200 goes out.
+void check_existence(wi_ptr self) {
+  auto& st = self->state;
+  auto pending = std::make_shared<size_t>(0);
+  auto& in = st.plan->req.entries;
+  for (uint32_t slot = 0; slot < st.targets.size(); ++slot) {
+    auto& t = st.targets[slot];
+    for (size_t from = 0; from < t.queue.size(); from += max_items_per_stat) {
+      fetch_request req;
+      req.stat_only = true;
+      auto to = std::min(t.queue.size(), from + max_items_per_stat);
+      for (auto i = from; i < to; ++i)
+        req.items.push_back(item_of(in[t.queue[i]], t.queue[i], 0));
+      ++*pending;
+      self->request(t.handle, st.cfg.max_wait, atom::fetch_v, std::move(req))
+        .then(
+          [self, pending](fetch_reply& reply) {
+            auto& st = self->state;
+            for (auto& r : reply.results)
+              if (r.code != ec::no_error)
+                return fail(self, make_error(r.code, r.error));
+            if (--*pending == 0 && !st.failed) {
+              self->send(st.serializer, atom::ready_v);
+              pump(self);
+            }
+          },
+          [self, id = t.id](caf::error& err) {
+            auto e = from_caf_error(err);
+            e.message = "target " + id + ": " + e.message;
+            fail(self, e);
+          });
+    }
+  }
+  if (*pending == 0) {
+    self->send(st.serializer, atom::ready_v);
+    pump(self);
+  }
+}
+
+void start(wi_ptr self, const peer_table& peers) {
+  auto& st = self->state;
+  std::unordered_map<std::string, uint32_t> slots;
+  for (size_t i = 0; i < peers.ids.size(); ++i) {
+    slots[peers.ids[i]] = static_cast<uint32_t>(st.targets.size());
+    fetch_target t;
+    t.id = peers.ids[i];
+    t.handle = caf::actor_cast<target_actor>(peers.handles[i]);
+    st.targets.push_back(std::move(t));
+  }
+  auto& owners = st.plan->owners;
+  for (uint32_t i = 0; i < st.entries.size(); ++i) {
+    auto it = slots.find(owners[i]);
+    auto& e = st.entries[i];
+    if (it == slots.end()) {
+      if (!st.plan->req.coer)
+        return fail(self, make_error(ec::unavailable,
+                                     "target " + owners[i]
+                                       + " that owns entry "
+                                       + std::to_string(i)
+                                       + " is not reachable"));
+      e.missing = true;
+      e.complete = true;
+      e.error = "target " + owners[i] + " is not reachable";
+      continue;
+    }
+    e.target = it->second;
+    st.targets[it->second].queue.push_back(i);
+  }
+  for (auto& t : st.targets)
+    if (!t.queue.empty())
+      self->monitor(t.handle);
+  auto& req = st.plan->req;
+  if (req.strm && !req.coer)
+    return check_existence(self);
+  self->send(st.serializer, atom::ready_v);
+  flush(self);
+  pump(self);
+}
+
+} // namespace
+
+std::string batch_metadata(const batch_plan& plan,
+                           const std::vector<entry_progress>& entries) {
+  json_writer w;
+  w.begin_object();
+  w.key("uuid").string(plan.uuid);
+  w.key("out").begin_array();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    auto& in = plan.req.entries[i];
+    auto& e = entries[i];
+    w.begin_object();
+    w.key("objname").string(in.objname);
+    if (!in.archpath.empty())
+      w.key("archpath").string(in.archpath);
+    w.key("bucket").string(in.bucket);
+    w.key("provider").string(in.provider);
+    if (e.missing)
+      w.key("err_msg").string(e.error);
+    if (in.has_opaque)
+      w.key("opaque").string(base64_encode(in.opaque));
+    w.key("size").integer(e.missing ? 0 : static_cast<int64_t>(e.total));
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  return w.str();
+}
+
+work_item_actor::behavior_type
+work_item(work_item_actor::stateful_pointer<work_item_state> self,
+          std::shared_ptr<const batch_plan> plan, serializer_actor ser,
+          target_actor local, get_batch_config cfg) {
+  auto& st = self->state;
+  st.plan = std::move(plan);
+  st.cfg = cfg;
+  st.serializer = std::move(ser);
+  st.entries.resize(st.plan->req.entries.size());
+  self->set_down_handler([self](caf::down_msg& msg) {
+    auto& st = self->state;
+    for (uint32_t slot = 0; slot < st.targets.size(); ++slot)
+      if (st.targets[slot].handle.address() == msg.source)
+        target_lost(self, slot, "left the cluster");
+  });
+  self->request(local, cfg.max_wait, atom::peers_v)
+    .then([self](peer_table& peers) { start(self, peers); },
+          [self](caf::error& err) { fail(self, from_caf_error(err)); });
+  return {
+    [self](atom::credit, uint64_t bytes) {
+      auto& st = self->state;
+      st.held -= std::min(st.held, bytes);
+      pump(self);
+    },
+  };
+}
+
+} // namespace moss

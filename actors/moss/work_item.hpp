@@ -1,0 +1,77 @@
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/actors.hpp"
+#include "config/config.hpp"
+#include "core/batch.hpp"
+
+namespace moss {
+
+/// Progress of one entry in the reassembly buffer.
+struct entry_progress {
+  /// Index of the owning target in `work_item_state::targets`.
+  uint32_t target = 0;
+  bool requested = false;
+  /// `total` and `mtime_sec` are known (the owner answered once).
+  bool known = false;
+  bool complete = false;
+  bool header_sent = false;
+  bool missing = false;
+  uint64_t total = 0;
+  uint64_t received = 0;
+  int64_t mtime_sec = 0;
+  /// Received bytes not yet handed to the serializer.
+  std::deque<std::string> chunks;
+  std::string error;
+};
+
+/// One target a work item fetches from.
+struct fetch_target {
+  std::string id;
+  target_actor handle;
+  /// Entries it owns that are not complete yet, in request order.
+  std::deque<uint32_t> queue;
+  int inflight = 0;
+  bool lost = false;
+};
+
+struct work_item_state {
+  std::shared_ptr<const batch_plan> plan;
+  get_batch_config cfg;
+  serializer_actor serializer;
+  std::vector<entry_progress> entries;
+  std::vector<fetch_target> targets;
+  /// The next entry to hand to the serializer.
+  uint32_t cursor = 0;
+  /// Bytes this batch holds or reserved: outstanding fetch budgets, the
+  /// reassembly buffer, and what the serializer has not handed out yet.
+  uint64_t held = 0;
+  uint64_t peak_held = 0;
+  int soft_errors = 0;
+  int gfn_attempts = 0;
+  bool failed = false;
+  bool finished = false;
+  static inline const char* name = "work-item";
+};
+
+/// Runs one GetBatch request on the designated target: fetches every entry
+/// from its owner in groups and within a credit window, reorders the replies
+/// and feeds the serializer in request order.
+/// @param plan the validated request and each entry's owner.
+/// @param ser the serializer that writes this batch's archive.
+/// @param local the target actor of this node (for the peer table).
+work_item_actor::behavior_type
+work_item(work_item_actor::stateful_pointer<work_item_state> self,
+          std::shared_ptr<const batch_plan> plan, serializer_actor ser,
+          target_actor local, get_batch_config cfg);
+
+/// The `MossResp` JSON of a finished batch.
+std::string batch_metadata(const batch_plan& plan,
+                           const std::vector<entry_progress>& entries);
+
+} // namespace moss

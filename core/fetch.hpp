@@ -1,0 +1,63 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/object_store.hpp"
+
+namespace moss {
+
+/// One entry a work item wants from the target that owns it.
+struct fetch_item {
+  /// Position in the batch request.
+  uint32_t index = 0;
+  std::string bucket;
+  std::string objname;
+  std::string archpath;
+  /// The requested range, as in `MossIn` (length 0: whole, -1: to the end).
+  int64_t start = 0;
+  int64_t length = 0;
+  /// Bytes of the range the work item already has (to continue a large one).
+  uint64_t skip = 0;
+};
+
+/// A group of entries for one target; the reply carries at most `budget`
+/// bytes of data (at least a part of the first entry with data).
+struct fetch_request {
+  std::vector<fetch_item> items;
+  uint64_t budget = 0;
+  /// Only check existence and ranges; return no data.
+  bool stat_only = false;
+};
+
+/// What the target has to say about one item.
+struct fetch_result {
+  uint32_t index = 0;
+  /// `ec::no_error`, `ec::not_found`, `ec::range_not_satisfiable`, ...
+  ec code = ec::no_error;
+  std::string error;
+  /// Length of the whole requested range.
+  uint64_t total = 0;
+  /// Where `data` starts within the range.
+  uint64_t offset = 0;
+  int64_t mtime_sec = 0;
+  std::string data;
+  bool complete = false;
+};
+
+struct fetch_reply {
+  std::vector<fetch_result> results;
+};
+
+/// Resolves `(start, length)` against an object of `size` bytes: the range's
+/// length, or `ec::range_not_satisfiable`.
+expected<uint64_t> resolve_range(int64_t start, int64_t length, uint64_t size,
+                                 const std::string& what);
+
+/// Serves a fetch request from the local store, in item order, until the
+/// budget is spent. Items it did not get to are left out of the reply.
+fetch_reply serve_fetch(const object_store& store, const fetch_request& req);
+
+} // namespace moss

@@ -1,0 +1,221 @@
+#include "http/batch_routes.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <unordered_map>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "core/hrw.hpp"
+#include "core/log.hpp"
+#include "http/common_routes.hpp"
+#include "http/status.hpp"
+
+namespace moss::http {
+
+namespace {
+
+std::string random_text(size_t n, std::string_view alphabet) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::string s(n, ' ');
+  for (auto& c : s)
+    c = alphabet[rng() % alphabet.size()];
+  return s;
+}
+
+struct parsed_batch {
+  batch_plan plan;
+  int coloc = 0;
+};
+
+/// Reads, parses and validates a GetBatch request against `map`; fills in
+/// each entry's owner.
+expected<parsed_batch> read_batch(exchange& ex, const request_target& target,
+                                  const config& cfg, const cluster_map& map) {
+  if (ex.method() != "GET")
+    return make_error(ec::method_not_allowed,
+                      "GetBatch takes GET, not " + ex.method());
+  auto& seg = target.segments;
+  if (seg.size() > 4 || seg[2] != "moss")
+    return make_error(ec::invalid_argument,
+                      "expected /v1/ml/moss or /v1/ml/moss/<bucket>");
+  std::string url_bucket = seg.size() == 4 ? seg[3] : std::string{};
+  parsed_batch out;
+  if (auto c = target.param("coloc"); !c.empty()) {
+    if (c != "0" && c != "1" && c != "2")
+      return make_error(ec::invalid_argument,
+                        "coloc must be 0, 1 or 2, not \"" + c + "\"");
+    out.coloc = c[0] - '0';
+  }
+  auto body = ex.read_body(cfg.http.max_json_body);
+  if (!body)
+    return body.error();
+  auto req = parse_batch_request(*body, url_bucket, target.param("provider"),
+                                 cfg.get_batch.max_entries);
+  if (!req)
+    return req.error();
+  std::unordered_map<std::string, bool> checked;
+  for (auto& e : req->entries) {
+    auto key = e.provider + "://" + e.bucket;
+    if (checked.emplace(key, true).second
+        && (e.provider != "ais" || !map.has_bucket(e.bucket)))
+      return make_error(ec::not_found,
+                        "bucket " + key + " does not exist");
+  }
+  if (map.targets.empty())
+    return make_error(ec::unavailable, "the cluster has no targets");
+  out.plan.owners.reserve(req->entries.size());
+  for (auto& e : req->entries)
+    out.plan.owners.push_back(
+      map.owner(object_uname("ais", e.bucket, e.objname))->id);
+  out.plan.req = std::move(*req);
+  return out;
+}
+
+/// The designated target: spread for coloc=0, the owner of most entries
+/// otherwise.
+const node_info& pick_dt(const parsed_batch& batch, const cluster_map& map) {
+  if (batch.coloc == 0) {
+    static std::atomic<uint64_t> counter{0};
+    auto tie = std::to_string(counter++);
+    return *map.owner(tie);
+  }
+  std::unordered_map<std::string, size_t> votes;
+  const std::string* best = &batch.plan.owners.front();
+  size_t best_votes = 0;
+  for (auto& id : batch.plan.owners)
+    if (++votes[id] > best_votes) {
+      best_votes = votes[id];
+      best = &id;
+    }
+  return *map.find_target(*best);
+}
+
+/// A temp file that disappears when closed.
+int open_spool(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    return fd;
+  auto path = dir + "/spool-XXXXXX";
+  fd = ::mkstemp(path.data());
+  if (fd >= 0)
+    ::unlink(path.c_str());
+  return fd;
+}
+
+bool write_all(int fd, const std::string& data) {
+  size_t off = 0;
+  while (off < data.size()) {
+    auto n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return false;
+    off += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+} // namespace
+
+void serve_batch_on_proxy(exchange& ex, const request_target& target,
+                          const proxy_context& ctx) {
+  auto map = ctx.view->current();
+  auto batch = read_batch(ex, target, *ctx.cfg, *map);
+  if (!batch)
+    return reply_error(ex, batch.error());
+  auto& dt = pick_dt(*batch, *map);
+  std::string path = ex.target().substr(0, ex.target().find('?'));
+  redirect(ex, dt.http_url, path, target.raw_query);
+}
+
+void serve_batch_on_target(exchange& ex, const request_target& target,
+                           const target_context& ctx) {
+  auto map = ctx.view->current();
+  auto batch = read_batch(ex, target, *ctx.cfg, *map);
+  if (!batch)
+    return reply_error(ex, batch.error());
+  auto& plan = batch->plan;
+  plan.uuid = "gbt-" + random_text(12, "abcdefghijklmnopqrstuvwxyz0123456789");
+  auto streaming = plan.req.strm;
+  auto fmt = plan.req.format;
+  auto count = plan.req.entries.size();
+  auto uuid = plan.uuid;
+  auto stream = ctx.batches->start(
+    std::make_shared<const batch_plan>(std::move(plan)));
+  // No single pull may take longer than every retry of one entry.
+  auto& gb = ctx.cfg->get_batch;
+  auto timeout = gb.max_wait * (std::max(gb.max_gfn, 0) + 2);
+  auto first = stream->pull(timeout);
+  if (!first)
+    return reply_error(ex, first.error());
+  if (streaming) {
+    if (!ex.begin_chunked(200, {{"Content-Type", content_type(fmt)}}))
+      return;
+    auto chunk = std::move(first);
+    for (;;) {
+      if (!ex.write_chunk(chunk->data.data(), chunk->data.size())) {
+        log::info("batch ", uuid, ": client went away");
+        return;
+      }
+      if (chunk->done)
+        break;
+      chunk = stream->pull(timeout);
+      if (!chunk) {
+        // Too late for a status: make the failure visible by cutting the
+        // transfer instead of ending a well-formed but short archive.
+        log::warn("batch ", uuid, " failed mid-stream: ",
+                  chunk.error().message);
+        return ex.abort();
+      }
+    }
+    ex.end_chunked();
+    log::debug("batch ", uuid, ": streamed ", count, " entries");
+    return;
+  }
+  // Buffered: spool the archive to disk (bounded memory), then answer
+  // multipart/mixed with the metadata first.
+  auto spool_dir = ctx.store->mountpaths().front() + "/.moss/tmp";
+  int fd = open_spool(spool_dir);
+  if (fd < 0)
+    return reply_error(ex, 500, std::string{"cannot create a spool file: "}
+                                  + std::strerror(errno));
+  uint64_t size = 0;
+  auto chunk = std::move(first);
+  for (;;) {
+    if (!write_all(fd, chunk->data)) {
+      ::close(fd);
+      return reply_error(ex, 507, "cannot spool the archive: "
+                                    + std::string{std::strerror(errno)});
+    }
+    size += chunk->data.size();
+    if (chunk->done)
+      break;
+    chunk = stream->pull(timeout);
+    if (!chunk) {
+      ::close(fd);
+      return reply_error(ex, chunk.error());
+    }
+  }
+  auto boundary = random_text(60, "0123456789abcdef");
+  std::string prefix = "--" + boundary
+                       + "\r\nContent-Disposition: form-data; "
+                         "name=\"metadata\"\r\nContent-Type: "
+                         "application/json\r\n\r\n"
+                       + chunk->metadata + "\n\r\n--" + boundary
+                       + "\r\nContent-Disposition: form-data; "
+                         "name=\"archive\"; filename=\"get-batch["
+                       + uuid
+                       + "]\"\r\nContent-Type: application/octet-stream"
+                         "\r\n\r\n";
+  std::string suffix = "\r\n--" + boundary + "--\r\n";
+  header_list headers{
+    {"Content-Type", "multipart/mixed; boundary=" + boundary}};
+  ex.respond_file(200, headers, fd, 0, size, prefix, suffix);
+  ::close(fd);
+}
+
+} // namespace moss::http
