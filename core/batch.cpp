@@ -198,6 +198,9 @@ expected<batch_request> parse_batch_request(std::string_view body,
     for (auto* r : {&start, &length})
       if (!*r)
         return r->error();
+    if (!provider->empty())
+      if (auto p = normalize_provider(*provider); !p)
+        return entry_error(index, p.error().message);
     e.objname = *objname;
     if (auto r = validate_object_name(e.objname); !r)
       return entry_error(index, r.error().message);

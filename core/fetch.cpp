@@ -1,11 +1,11 @@
 #include "core/fetch.hpp"
 
-#include <cerrno>
-#include <cstring>
+#include "core/names.hpp"
 
 #include <unistd.h>
 
-#include "core/names.hpp"
+#include <cerrno>
+#include <cstring>
 
 namespace moss {
 
@@ -13,9 +13,9 @@ expected<uint64_t> resolve_range(int64_t start, int64_t length, uint64_t size,
                                  const std::string& what) {
   auto bad = [&] {
     return make_error(ec::range_not_satisfiable,
-                      "range start=" + std::to_string(start) + " length="
-                        + std::to_string(length) + " is outside " + what + " ("
-                        + std::to_string(size) + " bytes)");
+                      "range start=" + std::to_string(start)
+                          + " length=" + std::to_string(length) + " is outside "
+                          + what + " (" + std::to_string(size) + " bytes)");
   };
   auto ustart = static_cast<uint64_t>(start);
   if (length == 0 && start == 0)
@@ -51,10 +51,11 @@ fetch_reply serve_fetch(const object_store& store, const fetch_request& req) {
     auto what = display_name(item.bucket, item.objname);
     if (!item.archpath.empty()) {
       reply.results.push_back(failure(
-        item, make_error(ec::invalid_argument,
-                         "archpath \"" + item.archpath + "\" in " + what
-                           + ": reading files inside shards is not supported "
-                             "by this server version")));
+          item,
+          make_error(ec::invalid_argument,
+                     "archpath \"" + item.archpath + "\" in " + what
+                         + ": reading files inside shards is not supported "
+                           "by this server version")));
       continue;
     }
     auto obj = store.open(item.bucket, item.objname);
@@ -93,8 +94,8 @@ fetch_reply serve_fetch(const object_store& store, const fetch_request& req) {
         auto msg = n < 0 ? std::string{std::strerror(errno)}
                          : std::string{"the object shrank while reading"};
         reply.results.push_back(
-          failure(item, make_error(ec::io_error,
-                                   "cannot read " + what + ": " + msg)));
+            failure(item, make_error(ec::io_error,
+                                     "cannot read " + what + ": " + msg)));
         r.data.clear();
         break;
       }

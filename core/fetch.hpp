@@ -1,11 +1,11 @@
 #pragma once
 
+#include "core/error.hpp"
+#include "core/object_store.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include "core/error.hpp"
-#include "core/object_store.hpp"
 
 namespace moss {
 

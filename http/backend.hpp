@@ -52,6 +52,8 @@ class batch_backend {
   virtual ~batch_backend() = default;
   virtual std::unique_ptr<batch_stream>
   start(std::shared_ptr<const batch_plan> plan) = 0;
+  /// Work items alive in this process.
+  virtual size_t active() const = 0;
 };
 
 } // namespace moss::http

@@ -1,18 +1,18 @@
 #include "http/batch_routes.hpp"
 
+#include "core/hrw.hpp"
+#include "core/log.hpp"
+#include "http/common_routes.hpp"
+#include "http/status.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <random>
 #include <unordered_map>
-
-#include <fcntl.h>
-#include <unistd.h>
-
-#include "core/hrw.hpp"
-#include "core/log.hpp"
-#include "http/common_routes.hpp"
-#include "http/status.hpp"
 
 namespace moss::http {
 
@@ -62,15 +62,14 @@ expected<parsed_batch> read_batch(exchange& ex, const request_target& target,
     auto key = e.provider + "://" + e.bucket;
     if (checked.emplace(key, true).second
         && (e.provider != "ais" || !map.has_bucket(e.bucket)))
-      return make_error(ec::not_found,
-                        "bucket " + key + " does not exist");
+      return make_error(ec::not_found, "bucket " + key + " does not exist");
   }
   if (map.targets.empty())
     return make_error(ec::unavailable, "the cluster has no targets");
   out.plan.owners.reserve(req->entries.size());
   for (auto& e : req->entries)
     out.plan.owners.push_back(
-      map.owner(object_uname("ais", e.bucket, e.objname))->id);
+        map.owner(object_uname("ais", e.bucket, e.objname))->id);
   out.plan.req = std::move(*req);
   return out;
 }
@@ -144,8 +143,8 @@ void serve_batch_on_target(exchange& ex, const request_target& target,
   auto fmt = plan.req.format;
   auto count = plan.req.entries.size();
   auto uuid = plan.uuid;
-  auto stream = ctx.batches->start(
-    std::make_shared<const batch_plan>(std::move(plan)));
+  auto stream
+      = ctx.batches->start(std::make_shared<const batch_plan>(std::move(plan)));
   // No single pull may take longer than every retry of one entry.
   auto& gb = ctx.cfg->get_batch;
   auto timeout = gb.max_wait * (std::max(gb.max_gfn, 0) + 2);
@@ -167,8 +166,8 @@ void serve_batch_on_target(exchange& ex, const request_target& target,
       if (!chunk) {
         // Too late for a status: make the failure visible by cutting the
         // transfer instead of ending a well-formed but short archive.
-        log::warn("batch ", uuid, " failed mid-stream: ",
-                  chunk.error().message);
+        log::warn("batch ", uuid,
+                  " failed mid-stream: ", chunk.error().message);
         return ex.abort();
       }
     }
@@ -181,15 +180,17 @@ void serve_batch_on_target(exchange& ex, const request_target& target,
   auto spool_dir = ctx.store->mountpaths().front() + "/.moss/tmp";
   int fd = open_spool(spool_dir);
   if (fd < 0)
-    return reply_error(ex, 500, std::string{"cannot create a spool file: "}
-                                  + std::strerror(errno));
+    return reply_error(ex, 500,
+                       std::string{"cannot create a spool file: "}
+                           + std::strerror(errno));
   uint64_t size = 0;
   auto chunk = std::move(first);
   for (;;) {
     if (!write_all(fd, chunk->data)) {
       ::close(fd);
-      return reply_error(ex, 507, "cannot spool the archive: "
-                                    + std::string{std::strerror(errno)});
+      return reply_error(ex, 507,
+                         "cannot spool the archive: "
+                             + std::string{std::strerror(errno)});
     }
     size += chunk->data.size();
     if (chunk->done)
@@ -213,7 +214,7 @@ void serve_batch_on_target(exchange& ex, const request_target& target,
                          "\r\n\r\n";
   std::string suffix = "\r\n--" + boundary + "--\r\n";
   header_list headers{
-    {"Content-Type", "multipart/mixed; boundary=" + boundary}};
+      {"Content-Type", "multipart/mixed; boundary=" + boundary}};
   ex.respond_file(200, headers, fd, 0, size, prefix, suffix);
   ::close(fd);
 }

@@ -1,4 +1,5 @@
 #include "core/hrw.hpp"
+#include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/names.hpp"
 #include "http/batch_routes.hpp"
@@ -77,6 +78,15 @@ class target_routes {
     auto& seg = target->segments;
     if (seg.size() < 2 || seg[0] != "v1")
       return reply_error(ex, 404, "no such endpoint: " + ex.target());
+    if (seg.size() == 2 && seg[1] == "daemon"
+        && target->param("what") == "getbatch") {
+      json_writer w;
+      w.begin_object();
+      w.key("active_work_items")
+          .integer(static_cast<int64_t>(ctx_.batches->active()));
+      w.end_object();
+      return reply_json(ex, w.str());
+    }
     if (serve_common(ex, *target, *ctx_.view))
       return;
     if (seg[1] == "objects")

@@ -1,20 +1,20 @@
 #include "actors/moss/batch_bridge.hpp"
 
-#include <caf/all.hpp>
-
 #include "actors/error.hpp"
 #include "actors/moss/serializer.hpp"
 #include "actors/moss/work_item.hpp"
+
+#include <caf/all.hpp>
 
 namespace moss {
 
 namespace {
 
 class actor_batch_stream final : public http::batch_stream {
-public:
+ public:
   actor_batch_stream(caf::actor_system& sys, serializer_actor ser,
                      work_item_actor wi)
-    : self_(sys, true), ser_(std::move(ser)), wi_(std::move(wi)) {
+      : self_(sys, true), ser_(std::move(ser)), wi_(std::move(wi)) {
     // nop
   }
 
@@ -27,32 +27,32 @@ public:
   expected<http::pull_chunk> pull(std::chrono::milliseconds timeout) override {
     expected<http::pull_chunk> result{make_error(ec::internal, "no reply")};
     self_->request(ser_, timeout, atom::pull_v)
-      .receive(
-        [&](pull_reply& r) {
-          result = http::pull_chunk{std::move(r.data), r.done,
-                                    std::move(r.metadata)};
-        },
-        [&](caf::error& err) {
-          auto e = from_caf_error(err);
-          if (err == caf::sec::request_timeout)
-            e.message = "the batch made no progress for "
-                        + std::to_string(timeout.count()) + " ms";
-          result = std::move(e);
-        });
+        .receive(
+            [&](pull_reply& r) {
+              result = http::pull_chunk{std::move(r.data), r.done,
+                                        std::move(r.metadata)};
+            },
+            [&](caf::error& err) {
+              auto e = from_caf_error(err);
+              if (err == caf::sec::request_timeout)
+                e.message = "the batch made no progress for "
+                            + std::to_string(timeout.count()) + " ms";
+              result = std::move(e);
+            });
     return result;
   }
 
-private:
+ private:
   caf::scoped_actor self_;
   serializer_actor ser_;
   work_item_actor wi_;
 };
 
 class actor_batch_backend final : public http::batch_backend {
-public:
+ public:
   actor_batch_backend(caf::actor_system& sys, target_actor local,
                       get_batch_config cfg)
-    : sys_(sys), local_(std::move(local)), cfg_(cfg) {
+      : sys_(sys), local_(std::move(local)), cfg_(cfg) {
     // nop
   }
 
@@ -64,7 +64,9 @@ public:
     return std::make_unique<actor_batch_stream>(sys_, ser, wi);
   }
 
-private:
+  size_t active() const override { return work_item_census::live(); }
+
+ private:
   caf::actor_system& sys_;
   target_actor local_;
   get_batch_config cfg_;
@@ -72,9 +74,9 @@ private:
 
 } // namespace
 
-std::unique_ptr<http::batch_backend>
-make_batch_backend(caf::actor_system& sys, target_actor local,
-                   get_batch_config cfg) {
+std::unique_ptr<http::batch_backend> make_batch_backend(caf::actor_system& sys,
+                                                        target_actor local,
+                                                        get_batch_config cfg) {
   return std::make_unique<actor_batch_backend>(sys, std::move(local), cfg);
 }
 

@@ -1,20 +1,20 @@
 #pragma once
 
-#include <memory>
-
-#include <caf/fwd.hpp>
-
 #include "actors/actors.hpp"
 #include "config/config.hpp"
 #include "http/backend.hpp"
+
+#include <caf/fwd.hpp>
+
+#include <memory>
 
 namespace moss {
 
 /// The GetBatch backend of a target's HTTP routes: spawns a work item and a
 /// serializer per request and pulls archive bytes from the serializer on
 /// the calling connection thread.
-std::unique_ptr<http::batch_backend>
-make_batch_backend(caf::actor_system& sys, target_actor local,
-                   get_batch_config cfg);
+std::unique_ptr<http::batch_backend> make_batch_backend(caf::actor_system& sys,
+                                                        target_actor local,
+                                                        get_batch_config cfg);
 
 } // namespace moss

@@ -38,7 +38,7 @@ void answer(serializer_ptr self) {
   while (!st.out.empty()
          && (reply.data.empty()
              || reply.data.size() + st.out.front().bytes.size()
-                  <= max_pull_bytes)) {
+                    <= max_pull_bytes)) {
     reply.data += st.out.front().bytes;
     credit += st.out.front().payload;
     st.out.pop_front();
@@ -63,11 +63,11 @@ serializer(serializer_actor::stateful_pointer<serializer_state> self,
            archive_format fmt) {
   self->state.writer = archive::make_writer(fmt);
   return {
-    [self](slice& s) {
-      auto& st = self->state;
-      auto& w = *st.writer;
-      for (auto& part : s.parts) {
-        switch (part.kind) {
+      [self](slice& s) {
+        auto& st = self->state;
+        auto& w = *st.writer;
+        for (auto& part : s.parts) {
+          switch (part.kind) {
           case slice_part::begin:
             w.begin_entry(part.name, part.size, part.mtime_sec);
             break;
@@ -76,41 +76,43 @@ serializer(serializer_actor::stateful_pointer<serializer_state> self,
             break;
           default:
             w.end_entry();
+          }
         }
-      }
-      st.dirty = true;
-      collect(self, s.payload);
-      answer(self);
-    },
-    [self](atom::ready) {
-      self->state.ready = true;
-      answer(self);
-    },
-    [self](atom::done, std::string& metadata) {
-      auto& st = self->state;
-      st.writer->finish();
-      collect(self, 0);
-      st.done = true;
-      st.ready = true;
-      st.metadata = std::move(metadata);
-      answer(self);
-    },
-    [self](atom::fail, caf::error& err) {
-      self->state.failure = std::move(err);
-      answer(self);
-    },
-    [self](atom::pull) -> caf::result<pull_reply> {
-      auto& st = self->state;
-      if (st.has_pending)
-        return caf::make_error(caf::sec::runtime_error,
-                               "a batch has one reader at a time");
-      st.pending = self->make_response_promise<pull_reply>();
-      st.has_pending = true;
-      auto promise = st.pending;
-      answer(self);
-      return promise;
-    },
-    [self](work_item_actor& wi) { self->state.work_item = std::move(wi); },
+        st.dirty = true;
+        collect(self, s.payload);
+        answer(self);
+      },
+      [self](atom::ready) {
+        self->state.ready = true;
+        answer(self);
+      },
+      [self](atom::done, std::string& metadata) {
+        auto& st = self->state;
+        st.writer->finish();
+        collect(self, 0);
+        st.done = true;
+        st.ready = true;
+        st.metadata = std::move(metadata);
+        answer(self);
+      },
+      [self](atom::fail, caf::error& err) {
+        self->state.failure = std::move(err);
+        answer(self);
+      },
+      [self](atom::pull) -> caf::result<pull_reply> {
+        auto& st = self->state;
+        if (st.has_pending)
+          return caf::make_error(caf::sec::runtime_error,
+                                 "a batch has one reader at a time");
+        st.pending = self->make_response_promise<pull_reply>();
+        st.has_pending = true;
+        auto promise = st.pending;
+        answer(self);
+        return promise;
+      },
+      [self](work_item_actor& wi) {
+        self->state.work_item = std::move(wi);
+      },
   };
 }
 

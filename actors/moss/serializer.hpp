@@ -1,11 +1,11 @@
 #pragma once
 
+#include "actors/actors.hpp"
+#include "archive/writer.hpp"
+
 #include <deque>
 #include <memory>
 #include <string>
-
-#include "actors/actors.hpp"
-#include "archive/writer.hpp"
 
 namespace moss {
 

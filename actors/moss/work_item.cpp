@@ -1,14 +1,15 @@
 #include "actors/moss/work_item.hpp"
 
-#include <algorithm>
-#include <unordered_map>
-
-#include <caf/all.hpp>
-
 #include "actors/error.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/names.hpp"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <unordered_map>
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const moss::batch_plan>)
 
@@ -55,9 +56,9 @@ void target_lost(wi_ptr self, uint32_t slot, const std::string& why) {
     if (e.complete)
       continue;
     if (e.header_sent)
-      return fail(self, make_error(ec::unavailable,
-                                   "target " + t.id + " " + why
-                                     + " while sending an entry"));
+      return fail(self,
+                  make_error(ec::unavailable, "target " + t.id + " " + why
+                                                  + " while sending an entry"));
     for (auto& c : e.chunks)
       st.held -= c.size();
     e.chunks.clear();
@@ -82,9 +83,9 @@ void on_reply(wi_ptr self, uint32_t slot, const std::vector<uint32_t>& items,
     st.entries[idx].requested = false;
   for (auto& r : reply.results) {
     if (r.index >= st.entries.size())
-      return fail(self, make_error(ec::internal, "target " + t.id
-                                                   + " answered for entry "
-                                                   + std::to_string(r.index)));
+      return fail(self, make_error(ec::internal,
+                                   "target " + t.id + " answered for entry "
+                                       + std::to_string(r.index)));
     auto& e = st.entries[r.index];
     if (e.complete)
       continue; // late or duplicate
@@ -138,9 +139,9 @@ void on_fetch_error(wi_ptr self, uint32_t slot,
     }
     return fail(self, make_error(ec::timeout,
                                  "target " + t.id
-                                   + " did not answer within get_batch."
-                                     "max_wait, and the get-from-neighbor "
-                                     "retries are used up"));
+                                     + " did not answer within get_batch."
+                                       "max_wait, and the get-from-neighbor "
+                                       "retries are used up"));
   }
   auto moss_err = from_caf_error(err);
   if (moss_err.code == ec::unavailable)
@@ -161,13 +162,13 @@ void send_fetch(wi_ptr self, uint32_t slot, fetch_request req) {
   st.held += budget;
   ++t.inflight;
   self->request(t.handle, st.cfg.max_wait, atom::fetch_v, std::move(req))
-    .then(
-      [self, slot, items, budget](fetch_reply& reply) {
-        on_reply(self, slot, items, budget, reply);
-      },
-      [self, slot, items, budget](caf::error& err) {
-        on_fetch_error(self, slot, items, budget, err);
-      });
+      .then(
+          [self, slot, items, budget](fetch_reply& reply) {
+            on_reply(self, slot, items, budget, reply);
+          },
+          [self, slot, items, budget](caf::error& err) {
+            on_fetch_error(self, slot, items, budget, err);
+          });
 }
 
 fetch_item item_of(const batch_entry& in, uint32_t idx, uint64_t skip) {
@@ -184,8 +185,8 @@ void pump(wi_ptr self) {
   for (uint32_t slot = 0; slot < st.targets.size(); ++slot) {
     auto& t = st.targets[slot];
     while (!t.lost && t.inflight < max_inflight) {
-      auto free = st.held < st.cfg.window_bytes ? st.cfg.window_bytes - st.held
-                                                : 0;
+      auto free
+          = st.held < st.cfg.window_bytes ? st.cfg.window_bytes - st.held : 0;
       fetch_request req;
       bool has_cursor = false;
       for (auto idx : t.queue) {
@@ -203,8 +204,8 @@ void pump(wi_ptr self) {
       // wedge the batch.
       if (req.items.empty() || (free < min_budget && !has_cursor))
         break;
-      req.budget = std::min<uint64_t>(st.cfg.chunk_bytes,
-                                      std::max(free, min_budget));
+      req.budget
+          = std::min<uint64_t>(st.cfg.chunk_bytes, std::max(free, min_budget));
       send_fetch(self, slot, std::move(req));
     }
   }
@@ -223,14 +224,13 @@ void flush(wi_ptr self) {
       if (!req.coer)
         return fail(self, make_error(ec::not_found, e.error));
       if (++st.soft_errors > st.cfg.max_soft_errs)
-        return fail(self,
-                    make_error(ec::not_found,
-                               "too many missing entries: more than "
-                               "get_batch.max_soft_errs ("
-                                 + std::to_string(st.cfg.max_soft_errs)
-                                 + "); the last one: " + e.error));
-      s.parts.push_back({slice_part::begin, missing_name(in, req.onob), 0, 0,
-                         {}});
+        return fail(self, make_error(ec::not_found,
+                                     "too many missing entries: more than "
+                                     "get_batch.max_soft_errs ("
+                                         + std::to_string(st.cfg.max_soft_errs)
+                                         + "); the last one: " + e.error));
+      s.parts.push_back(
+          {slice_part::begin, missing_name(in, req.onob), 0, 0, {}});
       s.parts.push_back({slice_part::end, {}, 0, 0, {}});
       ++st.cursor;
       continue;
@@ -238,8 +238,11 @@ void flush(wi_ptr self) {
     if (!e.known)
       break;
     if (!e.header_sent) {
-      s.parts.push_back({slice_part::begin, name_in_archive(in, req.onob),
-                         e.total, e.mtime_sec, {}});
+      s.parts.push_back({slice_part::begin,
+                         name_in_archive(in, req.onob),
+                         e.total,
+                         e.mtime_sec,
+                         {}});
       e.header_sent = true;
     }
     for (auto& chunk : e.chunks) {
@@ -279,22 +282,22 @@ void check_existence(wi_ptr self) {
         req.items.push_back(item_of(in[t.queue[i]], t.queue[i], 0));
       ++*pending;
       self->request(t.handle, st.cfg.max_wait, atom::fetch_v, std::move(req))
-        .then(
-          [self, pending](fetch_reply& reply) {
-            auto& st = self->state;
-            for (auto& r : reply.results)
-              if (r.code != ec::no_error)
-                return fail(self, make_error(r.code, r.error));
-            if (--*pending == 0 && !st.failed) {
-              self->send(st.serializer, atom::ready_v);
-              pump(self);
-            }
-          },
-          [self, id = t.id](caf::error& err) {
-            auto e = from_caf_error(err);
-            e.message = "target " + id + ": " + e.message;
-            fail(self, e);
-          });
+          .then(
+              [self, pending](fetch_reply& reply) {
+                auto& st = self->state;
+                for (auto& r : reply.results)
+                  if (r.code != ec::no_error)
+                    return fail(self, make_error(r.code, r.error));
+                if (--*pending == 0 && !st.failed) {
+                  self->send(st.serializer, atom::ready_v);
+                  pump(self);
+                }
+              },
+              [self, id = t.id](caf::error& err) {
+                auto e = from_caf_error(err);
+                e.message = "target " + id + ": " + e.message;
+                fail(self, e);
+              });
     }
   }
   if (*pending == 0) {
@@ -319,11 +322,10 @@ void start(wi_ptr self, const peer_table& peers) {
     auto& e = st.entries[i];
     if (it == slots.end()) {
       if (!st.plan->req.coer)
-        return fail(self, make_error(ec::unavailable,
-                                     "target " + owners[i]
-                                       + " that owns entry "
-                                       + std::to_string(i)
-                                       + " is not reachable"));
+        return fail(self,
+                    make_error(ec::unavailable,
+                               "target " + owners[i] + " that owns entry "
+                                   + std::to_string(i) + " is not reachable"));
       e.missing = true;
       e.complete = true;
       e.error = "target " + owners[i] + " is not reachable";
@@ -343,7 +345,21 @@ void start(wi_ptr self, const peer_table& peers) {
   pump(self);
 }
 
+std::atomic<size_t> live_work_items{0};
+
 } // namespace
+
+work_item_census::work_item_census() {
+  ++live_work_items;
+}
+
+work_item_census::~work_item_census() {
+  --live_work_items;
+}
+
+size_t work_item_census::live() {
+  return live_work_items.load();
+}
 
 std::string batch_metadata(const batch_plan& plan,
                            const std::vector<entry_progress>& entries) {
@@ -388,14 +404,19 @@ work_item(work_item_actor::stateful_pointer<work_item_state> self,
         target_lost(self, slot, "left the cluster");
   });
   self->request(local, cfg.max_wait, atom::peers_v)
-    .then([self](peer_table& peers) { start(self, peers); },
-          [self](caf::error& err) { fail(self, from_caf_error(err)); });
+      .then(
+          [self](peer_table& peers) {
+            start(self, peers);
+          },
+          [self](caf::error& err) {
+            fail(self, from_caf_error(err));
+          });
   return {
-    [self](atom::credit, uint64_t bytes) {
-      auto& st = self->state;
-      st.held -= std::min(st.held, bytes);
-      pump(self);
-    },
+      [self](atom::credit, uint64_t bytes) {
+        auto& st = self->state;
+        st.held -= std::min(st.held, bytes);
+        pump(self);
+      },
   };
 }
 

@@ -1,14 +1,14 @@
 #pragma once
 
+#include "actors/actors.hpp"
+#include "config/config.hpp"
+#include "core/batch.hpp"
+
 #include <chrono>
 #include <deque>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include "actors/actors.hpp"
-#include "config/config.hpp"
-#include "core/batch.hpp"
 
 namespace moss {
 
@@ -40,7 +40,17 @@ struct fetch_target {
   bool lost = false;
 };
 
+/// Counts live work items of this process (for `what=getbatch`).
+struct work_item_census {
+  work_item_census();
+  ~work_item_census();
+  work_item_census(const work_item_census&) = delete;
+  work_item_census& operator=(const work_item_census&) = delete;
+  static size_t live();
+};
+
 struct work_item_state {
+  work_item_census census;
   std::shared_ptr<const batch_plan> plan;
   get_batch_config cfg;
   serializer_actor serializer;

@@ -213,3 +213,57 @@ class Cluster:
     def get(self, bucket, name, **kw):
         return request("GET", f"{self.url}/v1/objects/{bucket}/{quote(name)}"
                        "?provider=ais", **kw)
+
+
+# -- GetBatch helpers --------------------------------------------------------
+
+import io
+import sys
+import tarfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
+from hrw_reference import SEED, xoshiro, xxh64  # noqa: E402
+
+
+def owner_of(smap, bucket, name):
+    """The HRW owner of ais://bucket/name, computed independently."""
+    digest = xxh64(f"ais/@#/{bucket}/{name}".encode(), SEED)
+    best, best_w = None, -1
+    for tid in smap["tmap"]:
+        w = xoshiro(xxh64(tid.encode(), SEED) ^ digest)
+        if w >= best_w:
+            best, best_w = tid, w
+    return best
+
+
+def get_batch(base_url, body, bucket=None, query="", follow=True, timeout=120):
+    path = "/v1/ml/moss" + (f"/{bucket}" if bucket else "")
+    return request("GET", base_url + path + (("?" + query) if query else ""),
+                   json.dumps(body), {"Content-Type": "application/json"},
+                   follow=follow, timeout=timeout)
+
+
+def split_multipart(resp):
+    """Splits a multipart/mixed body the way the AIStore SDK does."""
+    ctype = resp.header("Content-Type")
+    assert ctype.startswith("multipart/"), ctype
+    boundary = ctype.split("boundary=")[1].encode()
+    parts = resp.body.split(b"--" + boundary)
+    # ['', part1, part2, '--\r\n']
+    assert parts[0] == b"" and parts[-1] == b"--\r\n", parts[-1][:20]
+    out = {}
+    for part in parts[1:-1]:
+        head, _, data = part.partition(b"\r\n\r\n")
+        name = head.split(b'name="')[1].split(b'"')[0].decode()
+        out[name] = data[:-2]  # drop the CRLF before the next boundary
+    return json.loads(out["metadata"]), out["archive"]
+
+
+def tar_members(data, mode="r:"):
+    """(name, bytes) of every member, with Python's own tar reader."""
+    members = []
+    with tarfile.open(fileobj=io.BytesIO(data), mode=mode) as tf:
+        for m in tf:
+            assert m.isfile(), m.name
+            members.append((m.name, tf.extractfile(m).read()))
+    return members
