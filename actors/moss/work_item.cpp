@@ -79,6 +79,7 @@ void on_reply(wi_ptr self, uint32_t slot, const std::vector<uint32_t>& items,
   auto& t = st.targets[slot];
   --t.inflight;
   st.held -= budget;
+  st.reserved -= budget;
   for (auto idx : items)
     st.entries[idx].requested = false;
   for (auto& r : reply.results) {
@@ -126,6 +127,7 @@ void on_fetch_error(wi_ptr self, uint32_t slot,
   auto& t = st.targets[slot];
   --t.inflight;
   st.held -= budget;
+  st.reserved -= budget;
   for (auto idx : items)
     st.entries[idx].requested = false;
   if (err == caf::sec::request_timeout) {
@@ -160,6 +162,7 @@ void send_fetch(wi_ptr self, uint32_t slot, fetch_request req) {
   }
   auto budget = req.budget;
   st.held += budget;
+  st.reserved += budget;
   ++t.inflight;
   self->request(t.handle, st.cfg.max_wait, atom::fetch_v, std::move(req))
       .then(
@@ -200,9 +203,12 @@ void pump(wi_ptr self) {
         if (req.items.size() >= max_items_per_request)
           break;
       }
-      // The entry at the cursor is always fetched, so the window can never
-      // wedge the batch.
-      if (req.items.empty() || (free < min_budget && !has_cursor))
+      // When entries behind the cursor fill the window, the entry at the
+      // cursor is fetched anyway, or the batch would wedge. Bytes the client
+      // has not taken yet do not count for that: they drain by themselves.
+      auto cursor_may_go
+          = has_cursor && st.in_serializer + st.reserved < st.cfg.window_bytes;
+      if (req.items.empty() || (free < min_budget && !cursor_may_go))
         break;
       req.budget
           = std::min<uint64_t>(st.cfg.chunk_bytes, std::max(free, min_budget));
@@ -255,8 +261,10 @@ void flush(wi_ptr self) {
     s.parts.push_back({slice_part::end, {}, 0, 0, {}});
     ++st.cursor;
   }
-  if (!s.parts.empty())
+  if (!s.parts.empty()) {
+    st.in_serializer += s.payload;
     self->send(st.serializer, std::move(s));
+  }
   if (st.cursor == st.entries.size()) {
     st.finished = true;
     self->send(st.serializer, atom::done_v,

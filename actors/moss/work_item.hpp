@@ -61,6 +61,10 @@ struct work_item_state {
   /// Bytes this batch holds or reserved: outstanding fetch budgets, the
   /// reassembly buffer, and what the serializer has not handed out yet.
   uint64_t held = 0;
+  /// The part of `held` the serializer has and the client has not taken.
+  uint64_t in_serializer = 0;
+  /// The part of `held` reserved for outstanding fetch requests.
+  uint64_t reserved = 0;
   uint64_t peak_held = 0;
   int soft_errors = 0;
   int gfn_attempts = 0;

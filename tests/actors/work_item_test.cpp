@@ -1,0 +1,309 @@
+#include "actors/moss/work_item.hpp"
+
+#include <gtest/gtest.h>
+
+#include <caf/all.hpp>
+
+#include "actors/error.hpp"
+#include "actors/system_config.hpp"
+
+namespace moss {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// What a fake target received; the test answers through the promises.
+struct target_log {
+  std::vector<fetch_request> requests;
+  std::vector<caf::response_promise> promises;
+};
+
+/// A target that answers fetches only when told to (`tick, n, reply`), so
+/// the test decides the order of arrivals. Dynamically typed, so it can
+/// take that extra message; the work item sees it as a `target_actor`.
+caf::behavior fake_target(caf::event_based_actor* self,
+                          std::shared_ptr<target_log> log,
+                          std::shared_ptr<peer_table> peers) {
+  return {
+      [self, log](atom::fetch, fetch_request& req) {
+        log->requests.push_back(req);
+        log->promises.push_back(self->make_response_promise());
+        return log->promises.back();
+      },
+      [log](atom::tick, size_t n, fetch_reply& reply) {
+        log->promises.at(n).deliver(std::move(reply));
+      },
+      [peers](atom::peers) { return *peers; },
+  };
+}
+
+/// What the work item handed its serializer.
+struct serializer_log {
+  std::vector<slice_part> parts;
+  int ready = 0;
+  bool done = false;
+  std::string metadata;
+  caf::error failure;
+};
+
+serializer_actor::behavior_type
+fake_serializer(serializer_actor::pointer, std::shared_ptr<serializer_log> log) {
+  return {
+      [log](slice& s) {
+        for (auto& p : s.parts)
+          log->parts.push_back(std::move(p));
+      },
+      [log](atom::ready) { ++log->ready; },
+      [log](atom::done, std::string& meta) {
+        log->done = true;
+        log->metadata = meta;
+      },
+      [log](atom::fail, caf::error& err) { log->failure = err; },
+      [](atom::pull) { return pull_reply{}; },
+      [](work_item_actor&) {},
+  };
+}
+
+fetch_result ok(uint32_t index, const std::string& data, uint64_t total = 0,
+                uint64_t offset = 0) {
+  fetch_result r;
+  r.index = index;
+  r.total = total == 0 ? data.size() : total;
+  r.offset = offset;
+  r.data = data;
+  r.complete = offset + data.size() == r.total;
+  return r;
+}
+
+fetch_result missing(uint32_t index) {
+  fetch_result r;
+  r.index = index;
+  r.code = ec::not_found;
+  r.error = "ais://b/" + std::to_string(index) + " does not exist";
+  r.complete = true;
+  return r;
+}
+
+class work_item_test : public ::testing::Test {
+ protected:
+  work_item_test()
+    : sys(cfg),
+      sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {
+    gb.max_wait = 5s;
+    gb.max_gfn = 2;
+    gb.max_soft_errs = 8;
+  }
+
+  ~work_item_test() override {
+    for (auto& h : spawned)
+      caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
+    sched.run();
+  }
+
+  /// Spawns targets "A" and "B", a serializer and a work item whose entry
+  /// `i` lives on `owners[i]`.
+  void start(std::vector<std::string> owners, bool coer = false) {
+    auto peers = std::make_shared<peer_table>();
+    for (auto id : {"A", "B"}) {
+      auto log = std::make_shared<target_log>();
+      auto h = sys.spawn(fake_target, log, peers);
+      spawned.push_back(h);
+      peers->ids.push_back(id);
+      peers->handles.push_back(h);
+      targets[id] = log;
+      handles[id] = h;
+    }
+    ser_log = std::make_shared<serializer_log>();
+    auto ser = sys.spawn(fake_serializer, ser_log);
+    spawned.push_back(caf::actor_cast<caf::actor>(ser));
+    auto plan = std::make_shared<batch_plan>();
+    plan->uuid = "gbt-test";
+    plan->req.coer = coer;
+    for (size_t i = 0; i < owners.size(); ++i) {
+      batch_entry e;
+      e.bucket = "b";
+      e.objname = std::to_string(i);
+      plan->req.entries.push_back(e);
+    }
+    plan->owners = std::move(owners);
+    wi = sys.spawn(work_item, std::shared_ptr<const batch_plan>(plan), ser,
+                   caf::actor_cast<target_actor>(handles["A"]), gb);
+    spawned.push_back(caf::actor_cast<caf::actor>(wi));
+    sched.run();
+  }
+
+  void answer(const std::string& target, size_t request,
+              std::vector<fetch_result> results) {
+    fetch_reply reply;
+    reply.results = std::move(results);
+    caf::anon_send(handles[target], atom::tick_v, request, std::move(reply));
+    sched.run();
+  }
+
+  /// (name, bytes) of every entry the serializer got, in order.
+  std::vector<std::pair<std::string, std::string>> output() const {
+    std::vector<std::pair<std::string, std::string>> result;
+    for (auto& p : ser_log->parts) {
+      if (p.kind == slice_part::begin)
+        result.emplace_back(p.name, "");
+      else if (p.kind == slice_part::data)
+        result.back().second += p.bytes;
+    }
+    return result;
+  }
+
+  test_system_config cfg;
+  caf::actor_system sys;
+  caf::scheduler::test_coordinator& sched;
+  get_batch_config gb;
+  std::map<std::string, std::shared_ptr<target_log>> targets;
+  std::map<std::string, caf::actor> handles;
+  std::shared_ptr<serializer_log> ser_log;
+  work_item_actor wi;
+  std::vector<caf::actor> spawned;
+};
+
+using entries = std::vector<std::pair<std::string, std::string>>;
+
+TEST_F(work_item_test, groups_entries_per_target_in_one_request) {
+  start({"A", "B", "A", "B", "A"});
+  ASSERT_EQ(targets["A"]->requests.size(), 1u);
+  ASSERT_EQ(targets["B"]->requests.size(), 1u);
+  auto& a = targets["A"]->requests[0].items;
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[0].index, 0u);
+  EXPECT_EQ(a[1].index, 2u);
+  EXPECT_EQ(a[2].index, 4u);
+  EXPECT_EQ(ser_log->ready, 1);
+}
+
+TEST_F(work_item_test, out_of_order_arrivals_come_out_in_request_order) {
+  start({"A", "B", "A", "B"});
+  answer("B", 0, {ok(1, "one"), ok(3, "three")});
+  EXPECT_TRUE(output().empty()) << "entry 0 has not arrived yet";
+  answer("A", 0, {ok(0, "zero"), ok(2, "two")});
+  EXPECT_EQ(output(), (entries{{"b/0", "zero"},
+                               {"b/1", "one"},
+                               {"b/2", "two"},
+                               {"b/3", "three"}}));
+  EXPECT_TRUE(ser_log->done);
+  EXPECT_NE(ser_log->metadata.find(R"("size":5)"), std::string::npos);
+}
+
+TEST_F(work_item_test, large_entries_arrive_in_chunks_and_stream_early) {
+  start({"A", "B"});
+  // A has only the first part of entry 0 (budget spent).
+  answer("A", 0, {ok(0, "abc", 6)});
+  ASSERT_EQ(output().size(), 1u);
+  EXPECT_EQ(output()[0].second, "abc") << "a started entry streams at once";
+  auto& again = targets["A"]->requests.at(1).items;
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].skip, 3u);
+  answer("B", 0, {ok(1, "B1")});
+  answer("A", 1, {ok(0, "def", 6, 3)});
+  EXPECT_EQ(output(), (entries{{"b/0", "abcdef"}, {"b/1", "B1"}}));
+  EXPECT_TRUE(ser_log->done);
+}
+
+TEST_F(work_item_test, duplicates_and_stale_parts_are_dropped) {
+  start({"A", "A", "B"});
+  answer("A", 0, {ok(0, "x"), ok(0, "x"), ok(1, "y")});
+  answer("B", 0, {ok(2, "z"), ok(2, "z")});
+  EXPECT_EQ(output(), (entries{{"b/0", "x"}, {"b/1", "y"}, {"b/2", "z"}}));
+}
+
+TEST_F(work_item_test, a_timeout_asks_again_and_late_replies_are_ignored) {
+  start({"A", "B"});
+  answer("B", 0, {ok(1, "b")});
+  sched.advance_time(gb.max_wait); // A is silent: get-from-neighbor
+  sched.run();
+  ASSERT_EQ(targets["A"]->requests.size(), 2u);
+  answer("A", 1, {ok(0, "a")});
+  EXPECT_EQ(output(), (entries{{"b/0", "a"}, {"b/1", "b"}}));
+  EXPECT_TRUE(ser_log->done);
+  // The first, timed-out request answers late: nothing changes.
+  answer("A", 0, {ok(0, "late")});
+  EXPECT_EQ(output().size(), 2u);
+  EXPECT_FALSE(ser_log->failure);
+}
+
+TEST_F(work_item_test, retries_are_bounded_by_max_gfn) {
+  start({"A"});
+  for (int i = 0; i <= gb.max_gfn; ++i) {
+    sched.advance_time(gb.max_wait);
+    sched.run();
+  }
+  EXPECT_EQ(targets["A"]->requests.size(), 3u);
+  ASSERT_TRUE(ser_log->failure);
+  EXPECT_EQ(from_caf_error(ser_log->failure).code, ec::timeout);
+}
+
+TEST_F(work_item_test, missing_entries_with_coer_become_placeholders) {
+  start({"A", "A", "B"}, true);
+  answer("A", 0, {ok(0, "a"), missing(1)});
+  answer("B", 0, {ok(2, "c")});
+  EXPECT_EQ(output(),
+            (entries{{"b/0", "a"}, {"__404__/b/1", ""}, {"b/2", "c"}}));
+  EXPECT_NE(ser_log->metadata.find("ais://b/1 does not exist"),
+            std::string::npos);
+}
+
+TEST_F(work_item_test, a_missing_entry_without_coer_fails_the_batch) {
+  start({"A", "B"});
+  answer("A", 0, {missing(0)});
+  ASSERT_TRUE(ser_log->failure);
+  EXPECT_EQ(from_caf_error(ser_log->failure).code, ec::not_found);
+  EXPECT_FALSE(ser_log->done);
+}
+
+TEST_F(work_item_test, a_target_that_dies_turns_its_entries_into_placeholders) {
+  start({"A", "B", "B"}, true);
+  answer("A", 0, {ok(0, "a")});
+  caf::anon_send_exit(handles["B"], caf::exit_reason::kill);
+  sched.run();
+  EXPECT_EQ(output(), (entries{{"b/0", "a"},
+                               {"__404__/b/1", ""},
+                               {"__404__/b/2", ""}}));
+  EXPECT_TRUE(ser_log->done);
+}
+
+TEST_F(work_item_test, the_window_bounds_bytes_in_flight_until_credit) {
+  gb.window_bytes = 1 << 20;
+  gb.chunk_bytes = 512 * 1024;
+  start(std::vector<std::string>(8, "A"));
+  auto& log = *targets["A"];
+  ASSERT_EQ(log.requests.size(), 1u) << "all 8 entries in one request";
+  EXPECT_EQ(log.requests[0].items.size(), 8u);
+  EXPECT_EQ(log.requests[0].budget, gb.chunk_bytes);
+  std::string half(512 * 1024, 'x');
+  answer("A", 0, {ok(0, half)}); // the budget covered one entry
+  ASSERT_EQ(log.requests.size(), 2u);
+  EXPECT_EQ(log.requests[1].items.front().index, 1u);
+  answer("A", 1, {ok(1, half)});
+  // 1 MiB sits with the serializer: a stalled client stops the fetching,
+  // even for the entry at the cursor.
+  EXPECT_EQ(log.requests.size(), 2u);
+  caf::anon_send(wi, atom::credit_v, uint64_t{1 << 20});
+  sched.run();
+  ASSERT_EQ(log.requests.size(), 3u) << "credit reopens the window";
+  EXPECT_EQ(log.requests[2].items.front().index, 2u);
+}
+
+TEST_F(work_item_test, the_cursor_entry_is_fetched_when_later_ones_fill_up) {
+  gb.window_bytes = 1 << 20;
+  gb.chunk_bytes = 1 << 20;
+  start({"B", "A"});
+  // A's entry 1 took the whole window, so B (entry 0) was not asked yet.
+  ASSERT_EQ(targets["A"]->requests.size(), 1u);
+  ASSERT_EQ(targets["B"]->requests.size(), 0u);
+  answer("A", 0, {ok(1, std::string(1 << 20, 'a'))});
+  // The window is full of entry 1, which waits for entry 0: B must go.
+  ASSERT_EQ(targets["B"]->requests.size(), 1u);
+  answer("B", 0, {ok(0, "b")});
+  ASSERT_EQ(output().size(), 2u);
+  EXPECT_EQ(output()[0], (std::pair<std::string, std::string>{"b/0", "b"}));
+  EXPECT_TRUE(ser_log->done);
+}
+
+} // namespace
+} // namespace moss
