@@ -208,8 +208,13 @@ void pump(wi_ptr self) {
       // has not taken yet do not count for that: they drain by themselves.
       auto cursor_may_go
           = has_cursor && st.in_serializer + st.reserved < st.cfg.window_bytes;
-      if (req.items.empty() || (free < min_budget && !cursor_may_go))
+      if (req.items.empty() || (free < min_budget && !cursor_may_go)) {
+        if (!req.items.empty() && t.inflight == 0)
+          log::debug("batch ", st.plan->uuid, ": ", t.id, " waits; cursor ",
+                     st.cursor, " held ", st.held, " reserved ", st.reserved,
+                     " in_serializer ", st.in_serializer);
         break;
+      }
       req.budget
           = std::min<uint64_t>(st.cfg.chunk_bytes, std::max(free, min_budget));
       send_fetch(self, slot, std::move(req));
@@ -423,6 +428,7 @@ work_item(work_item_actor::stateful_pointer<work_item_state> self,
       [self](atom::credit, uint64_t bytes) {
         auto& st = self->state;
         st.held -= std::min(st.held, bytes);
+        st.in_serializer -= std::min(st.in_serializer, bytes);
         pump(self);
       },
   };

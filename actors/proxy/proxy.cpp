@@ -145,6 +145,11 @@ proxy(proxy_actor::stateful_pointer<proxy_state> self, node_info self_info,
     st.view->update(st.map);
   self->set_down_handler([self](caf::down_msg& msg) {
     drop_target(self, msg.source);
+    self->set_default_handler([](caf::scheduled_actor*, caf::message_view& x) {
+      log::warn("proxy: dropped an unexpected message ",
+                caf::to_string(x.copy_content_to_message()));
+      return caf::drop(nullptr, x);
+    });
   });
   return {
       [self](atom::join, node_info info,

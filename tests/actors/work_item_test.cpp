@@ -1,11 +1,10 @@
+#include "actors/error.hpp"
 #include "actors/moss/work_item.hpp"
-
-#include <gtest/gtest.h>
+#include "actors/system_config.hpp"
 
 #include <caf/all.hpp>
 
-#include "actors/error.hpp"
-#include "actors/system_config.hpp"
+#include <gtest/gtest.h>
 
 namespace moss {
 namespace {
@@ -33,7 +32,9 @@ caf::behavior fake_target(caf::event_based_actor* self,
       [log](atom::tick, size_t n, fetch_reply& reply) {
         log->promises.at(n).deliver(std::move(reply));
       },
-      [peers](atom::peers) { return *peers; },
+      [peers](atom::peers) {
+        return *peers;
+      },
   };
 }
 
@@ -47,19 +48,26 @@ struct serializer_log {
 };
 
 serializer_actor::behavior_type
-fake_serializer(serializer_actor::pointer, std::shared_ptr<serializer_log> log) {
+fake_serializer(serializer_actor::pointer,
+                std::shared_ptr<serializer_log> log) {
   return {
       [log](slice& s) {
         for (auto& p : s.parts)
           log->parts.push_back(std::move(p));
       },
-      [log](atom::ready) { ++log->ready; },
+      [log](atom::ready) {
+        ++log->ready;
+      },
       [log](atom::done, std::string& meta) {
         log->done = true;
         log->metadata = meta;
       },
-      [log](atom::fail, caf::error& err) { log->failure = err; },
-      [](atom::pull) { return pull_reply{}; },
+      [log](atom::fail, caf::error& err) {
+        log->failure = err;
+      },
+      [](atom::pull) {
+        return pull_reply{};
+      },
       [](work_item_actor&) {},
   };
 }
@@ -87,8 +95,8 @@ fetch_result missing(uint32_t index) {
 class work_item_test : public ::testing::Test {
  protected:
   work_item_test()
-    : sys(cfg),
-      sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {
+      : sys(cfg), sched(dynamic_cast<caf::scheduler::test_coordinator&>(
+                      sys.scheduler())) {
     gb.max_wait = 5s;
     gb.max_gfn = 2;
     gb.max_soft_errs = 8;
@@ -182,10 +190,10 @@ TEST_F(work_item_test, out_of_order_arrivals_come_out_in_request_order) {
   answer("B", 0, {ok(1, "one"), ok(3, "three")});
   EXPECT_TRUE(output().empty()) << "entry 0 has not arrived yet";
   answer("A", 0, {ok(0, "zero"), ok(2, "two")});
-  EXPECT_EQ(output(), (entries{{"b/0", "zero"},
-                               {"b/1", "one"},
-                               {"b/2", "two"},
-                               {"b/3", "three"}}));
+  EXPECT_EQ(
+      output(),
+      (entries{
+          {"b/0", "zero"}, {"b/1", "one"}, {"b/2", "two"}, {"b/3", "three"}}));
   EXPECT_TRUE(ser_log->done);
   EXPECT_NE(ser_log->metadata.find(R"("size":5)"), std::string::npos);
 }
@@ -261,9 +269,8 @@ TEST_F(work_item_test, a_target_that_dies_turns_its_entries_into_placeholders) {
   answer("A", 0, {ok(0, "a")});
   caf::anon_send_exit(handles["B"], caf::exit_reason::kill);
   sched.run();
-  EXPECT_EQ(output(), (entries{{"b/0", "a"},
-                               {"__404__/b/1", ""},
-                               {"__404__/b/2", ""}}));
+  EXPECT_EQ(output(),
+            (entries{{"b/0", "a"}, {"__404__/b/1", ""}, {"__404__/b/2", ""}}));
   EXPECT_TRUE(ser_log->done);
 }
 
@@ -303,6 +310,64 @@ TEST_F(work_item_test, the_cursor_entry_is_fetched_when_later_ones_fill_up) {
   ASSERT_EQ(output().size(), 2u);
   EXPECT_EQ(output()[0], (std::pair<std::string, std::string>{"b/0", "b"}));
   EXPECT_TRUE(ser_log->done);
+}
+
+} // namespace
+} // namespace moss
+
+#include "actors/moss/serializer.hpp"
+
+namespace moss {
+namespace {
+
+TEST_F(work_item_test, the_serializer_credits_the_work_item_on_pull) {
+  gb.window_bytes = 1 << 20;
+  gb.chunk_bytes = 512 * 1024;
+  // Two real partners: a serializer fed by the work item, pulled by `self`.
+  auto peers = std::make_shared<peer_table>();
+  auto log = std::make_shared<target_log>();
+  auto a = sys.spawn(fake_target, log, peers);
+  spawned.push_back(a);
+  peers->ids.push_back("A");
+  peers->handles.push_back(a);
+  handles["A"] = a;
+  targets["A"] = log;
+  auto ser = sys.spawn(serializer, archive_format::tar);
+  spawned.push_back(caf::actor_cast<caf::actor>(ser));
+  auto plan = std::make_shared<batch_plan>();
+  plan->uuid = "gbt-credit";
+  for (int i = 0; i < 4; ++i) {
+    batch_entry e;
+    e.bucket = "b";
+    e.objname = std::to_string(i);
+    plan->req.entries.push_back(e);
+    plan->owners.push_back("A");
+  }
+  auto w = sys.spawn(work_item, std::shared_ptr<const batch_plan>(plan), ser,
+                     caf::actor_cast<target_actor>(a), gb);
+  spawned.push_back(caf::actor_cast<caf::actor>(w));
+  caf::anon_send(ser, w);
+  sched.run();
+  std::string half(512 * 1024, 'x');
+  answer("A", 0, {ok(0, half)});
+  answer("A", 1, {ok(1, half)});
+  ASSERT_EQ(log->requests.size(), 2u) << "window full";
+  caf::scoped_actor puller{sys};
+  size_t pulled = 0;
+  for (int i = 0; i < 3 && log->requests.size() == 2; ++i) {
+    auto h = puller->request(ser, caf::infinite, atom::pull_v);
+    sched.run();
+    h.receive(
+        [&](pull_reply& r) {
+          pulled += r.data.size();
+        },
+        [](caf::error& e) {
+          FAIL() << caf::to_string(e);
+        });
+    sched.run();
+  }
+  EXPECT_GE(pulled, size_t{512} * 1024);
+  EXPECT_EQ(log->requests.size(), 3u) << "the pull's credit reopens the window";
 }
 
 } // namespace
