@@ -10,10 +10,14 @@ namespace {
 
 constexpr size_t block = 512;
 
+/// Writes `value` as zero-padded octal into `width - 1` digits plus NUL.
+/// Callers only pass values that fit (larger sizes go to PAX records).
 void put_octal(char* field, size_t width, uint64_t value) {
-  // width includes the terminating NUL.
-  std::snprintf(field, width, "%0*llo", static_cast<int>(width - 1),
-                static_cast<unsigned long long>(value));
+  field[width - 1] = '\0';
+  for (size_t i = width - 1; i > 0; --i) {
+    field[i - 1] = static_cast<char>('0' + (value & 7));
+    value >>= 3;
+  }
 }
 
 std::string pax_record(const std::string& key, const std::string& value) {

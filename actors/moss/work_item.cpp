@@ -282,11 +282,11 @@ void flush(wi_ptr self) {
 
 /// Strict streaming mode: every entry must exist before the 200 goes out.
 void check_existence(wi_ptr self) {
-  auto& st = self->state;
+  auto& state = self->state;
   auto pending = std::make_shared<size_t>(0);
-  auto& in = st.plan->req.entries;
-  for (uint32_t slot = 0; slot < st.targets.size(); ++slot) {
-    auto& t = st.targets[slot];
+  auto& in = state.plan->req.entries;
+  for (uint32_t slot = 0; slot < state.targets.size(); ++slot) {
+    auto& t = state.targets[slot];
     for (size_t from = 0; from < t.queue.size(); from += max_items_per_stat) {
       fetch_request req;
       req.stat_only = true;
@@ -294,7 +294,7 @@ void check_existence(wi_ptr self) {
       for (auto i = from; i < to; ++i)
         req.items.push_back(item_of(in[t.queue[i]], t.queue[i], 0));
       ++*pending;
-      self->request(t.handle, st.cfg.max_wait, atom::fetch_v, std::move(req))
+      self->request(t.handle, state.cfg.max_wait, atom::fetch_v, std::move(req))
           .then(
               [self, pending](fetch_reply& reply) {
                 auto& st = self->state;
@@ -314,7 +314,7 @@ void check_existence(wi_ptr self) {
     }
   }
   if (*pending == 0) {
-    self->send(st.serializer, atom::ready_v);
+    self->send(state.serializer, atom::ready_v);
     pump(self);
   }
 }
@@ -405,11 +405,11 @@ work_item_actor::behavior_type
 work_item(work_item_actor::stateful_pointer<work_item_state> self,
           std::shared_ptr<const batch_plan> plan, serializer_actor ser,
           target_actor local, get_batch_config cfg) {
-  auto& st = self->state;
-  st.plan = std::move(plan);
-  st.cfg = cfg;
-  st.serializer = std::move(ser);
-  st.entries.resize(st.plan->req.entries.size());
+  auto& state = self->state;
+  state.plan = std::move(plan);
+  state.cfg = cfg;
+  state.serializer = std::move(ser);
+  state.entries.resize(state.plan->req.entries.size());
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
     for (uint32_t slot = 0; slot < st.targets.size(); ++slot)

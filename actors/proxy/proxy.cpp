@@ -130,19 +130,19 @@ expected<void> save_proxy_state(const std::string& path,
 proxy_actor::behavior_type
 proxy(proxy_actor::stateful_pointer<proxy_state> self, node_info self_info,
       std::string state_file, cluster_view* view) {
-  auto& st = self->state;
-  st.state_file = std::move(state_file);
-  st.view = view;
-  if (!st.state_file.empty()) {
-    if (auto loaded = load_proxy_state(st.state_file))
-      st.map = *loaded;
+  auto& state = self->state;
+  state.state_file = std::move(state_file);
+  state.view = view;
+  if (!state.state_file.empty()) {
+    if (auto loaded = load_proxy_state(state.state_file))
+      state.map = *loaded;
     else
       log::error(loaded.error().message, "; starting with no buckets");
   }
-  st.map.proxy = std::move(self_info);
-  st.map.targets.clear();
-  if (st.view != nullptr)
-    st.view->update(st.map);
+  state.map.proxy = std::move(self_info);
+  state.map.targets.clear();
+  if (state.view != nullptr)
+    state.view->update(state.map);
   self->set_down_handler([self](caf::down_msg& msg) {
     drop_target(self, msg.source);
     self->set_default_handler([](caf::scheduled_actor*, caf::message_view& x) {

@@ -25,15 +25,15 @@ constexpr size_t fetch_workers = 8;
 /// Keeps a connection to every other target of the map (work items fetch
 /// from them directly) and forgets targets that left it.
 void connect_peers(target_ptr self) {
-  auto& st = self->state;
+  auto& state = self->state;
   std::set<std::string> wanted;
-  for (auto& t : st.map.targets) {
-    if (t.id == st.self_info.id)
+  for (auto& t : state.map.targets) {
+    if (t.id == state.self_info.id)
       continue;
     wanted.insert(t.id);
-    if (st.peers.count(t.id) > 0 || st.connecting.count(t.id) > 0)
+    if (state.peers.count(t.id) > 0 || state.connecting.count(t.id) > 0)
       continue;
-    st.connecting.insert(t.id);
+    state.connecting.insert(t.id);
     auto mm = self->home_system().middleman().actor_handle();
     self->request(mm, connect_timeout, caf::connect_atom::value, t.caf_host,
                   t.caf_port)
@@ -55,10 +55,10 @@ void connect_peers(target_ptr self) {
                         self->system().render(err));
             });
   }
-  for (auto it = st.peers.begin(); it != st.peers.end();)
+  for (auto it = state.peers.begin(); it != state.peers.end();)
     if (wanted.count(it->first) == 0) {
       self->demonitor(it->second);
-      it = st.peers.erase(it);
+      it = state.peers.erase(it);
     } else {
       ++it;
     }
@@ -88,10 +88,10 @@ void retry_join(target_ptr self, const std::string& why) {
 }
 
 void join(target_ptr self) {
-  auto& st = self->state;
+  auto& state = self->state;
   auto mm = self->home_system().middleman().actor_handle();
-  self->request(mm, connect_timeout, caf::connect_atom::value, st.proxy_host,
-                st.proxy_port)
+  self->request(mm, connect_timeout, caf::connect_atom::value, state.proxy_host,
+                state.proxy_port)
       .then(
           [self](const caf::node_id&, caf::strong_actor_ptr& ptr,
                  const std::set<std::string>&) {
@@ -135,13 +135,13 @@ target_actor::behavior_type
 target(target_actor::stateful_pointer<target_state> self,
        std::string proxy_host, uint16_t proxy_port, object_store* store,
        cluster_view* view) {
-  auto& st = self->state;
-  st.proxy_host = std::move(proxy_host);
-  st.proxy_port = proxy_port;
-  st.store = store;
-  st.view = view;
+  auto& state = self->state;
+  state.proxy_host = std::move(proxy_host);
+  state.proxy_port = proxy_port;
+  state.store = store;
+  state.view = view;
   for (size_t i = 0; i < fetch_workers; ++i)
-    st.workers.push_back(self->spawn<caf::detached + caf::linked>(
+    state.workers.push_back(self->spawn<caf::detached + caf::linked>(
         fetch_worker, static_cast<const object_store*>(store)));
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
