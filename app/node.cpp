@@ -29,6 +29,7 @@ http::server_options server_options_of(const config& cfg) {
   so.write_timeout = cfg.http.write_timeout;
   so.idle_timeout = cfg.http.idle_timeout;
   so.max_connections = cfg.http.max_connections;
+  so.max_drain_bytes = cfg.http.max_drain_bytes;
   return so;
 }
 

@@ -210,6 +210,8 @@ expected<config> parse_config(const std::string& json,
              int64_t{1} << 34);
   rd.integer("http.max_object_size", cfg.http.max_object_size, 0,
              int64_t{1} << 50);
+  rd.integer("http.max_drain_bytes", cfg.http.max_drain_bytes, 0,
+             int64_t{1} << 50);
   rd.span("http.read_timeout", cfg.http.read_timeout, duration{100},
           duration{3'600'000});
   rd.span("http.write_timeout", cfg.http.write_timeout, duration{100},

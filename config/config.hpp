@@ -38,6 +38,10 @@ struct http_config {
   uint64_t max_json_body = 64ull << 20;
   /// Largest object a PUT may store.
   uint64_t max_object_size = 1ull << 40;
+  /// A body the handler did not read (a redirected PUT) is read and dropped
+  /// up to this size, so clients that send it all before reading the answer
+  /// see the redirect; larger ones close the connection.
+  uint64_t max_drain_bytes = 1ull << 30;
   duration read_timeout{30000};
   duration write_timeout{30000};
   /// How long an idle keep-alive connection stays open.

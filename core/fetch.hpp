@@ -56,8 +56,4 @@ struct fetch_reply {
 expected<uint64_t> resolve_range(int64_t start, int64_t length, uint64_t size,
                                  const std::string& what);
 
-/// Serves a fetch request from the local store, in item order, until the
-/// budget is spent. Items it did not get to are left out of the reply.
-fetch_reply serve_fetch(const object_store& store, const fetch_request& req);
-
 } // namespace moss

@@ -54,6 +54,8 @@ class batch_backend {
   start(std::shared_ptr<const batch_plan> plan) = 0;
   /// Work items alive in this process.
   virtual size_t active() const = 0;
+  /// Shards read (and, if compressed, decompressed) so far.
+  virtual uint64_t shard_scans() const = 0;
 };
 
 } // namespace moss::http

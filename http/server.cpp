@@ -32,16 +32,13 @@ namespace {
 
 using request_parser = bhttp::request_parser<bhttp::buffer_body>;
 
-/// Bodies a handler left unread are drained up to this size so the
-/// connection can be reused (and clients that send the whole body before
-/// reading the answer are not reset); larger ones close the connection.
-constexpr uint64_t max_drain_bytes = 8 << 20;
-
 class beast_exchange final : public exchange {
  public:
   beast_exchange(timed_socket& sock, beast::flat_buffer& buf,
-                 request_parser& parser, std::string remote)
-      : sock_(sock), buf_(buf), parser_(parser), remote_(std::move(remote)) {
+                 request_parser& parser, std::string remote,
+                 uint64_t max_drain_bytes)
+      : sock_(sock), buf_(buf), parser_(parser), remote_(std::move(remote)),
+        max_drain_bytes_(max_drain_bytes) {
     auto& req = parser_.get();
     method_ = std::string{req.method_string()};
     target_ = std::string{req.target()};
@@ -235,14 +232,14 @@ class beast_exchange final : public exchange {
     if (parser_.is_done() || closing_)
       return;
     auto len = content_length();
-    bool small = len && *len <= max_drain_bytes;
+    bool small = len && *len <= max_drain_bytes_;
     bool waits_for_continue
         = !continue_sent_ && beast::iequals(header("Expect"), "100-continue");
     if (!small || waits_for_continue) {
       closing_ = true;
       return;
     }
-    auto r = read_body(max_drain_bytes, [](const char*, size_t) {
+    auto r = read_body(max_drain_bytes_, [](const char*, size_t) {
       return expected<void>{};
     });
     if (!r)
@@ -284,6 +281,7 @@ class beast_exchange final : public exchange {
   bool aborted_ = false;
   bool responded_ = false;
   bool continue_sent_ = false;
+  uint64_t max_drain_bytes_;
 };
 
 void write_raw_error(timed_socket& sock, int status, const char* reason,
@@ -323,7 +321,7 @@ void serve_connection(int fd, std::string remote, const server_options& opts,
                         "malformed HTTP request: " + err.message());
       break;
     }
-    beast_exchange ex{sock, buf, parser, remote};
+    beast_exchange ex{sock, buf, parser, remote, opts.max_drain_bytes};
     try {
       handle(ex);
     } catch (const std::exception& e) {

@@ -17,6 +17,7 @@ struct server_options {
   std::chrono::milliseconds write_timeout{30000};
   std::chrono::milliseconds idle_timeout{120000};
   uint32_t max_connections = 2048;
+  uint64_t max_drain_bytes = 1ull << 30;
 };
 
 using handler = std::function<void(exchange&)>;

@@ -84,6 +84,8 @@ class target_routes {
       w.begin_object();
       w.key("active_work_items")
           .integer(static_cast<int64_t>(ctx_.batches->active()));
+      w.key("shard_scans")
+          .integer(static_cast<int64_t>(ctx_.batches->shard_scans()));
       w.end_object();
       return reply_json(ex, w.str());
     }

@@ -3,6 +3,7 @@
 #include "actors/error.hpp"
 #include "actors/moss/serializer.hpp"
 #include "actors/moss/work_item.hpp"
+#include "actors/target/fetch_reader.hpp"
 
 #include <caf/all.hpp>
 
@@ -65,6 +66,8 @@ class actor_batch_backend final : public http::batch_backend {
   }
 
   size_t active() const override { return work_item_census::live(); }
+
+  uint64_t shard_scans() const override { return member_cache::total_scans(); }
 
  private:
   caf::actor_system& sys_;

@@ -21,6 +21,8 @@ constexpr auto rejoin_delay = std::chrono::seconds(1);
 using target_ptr = target_actor::stateful_pointer<target_state>;
 
 constexpr size_t fetch_workers = 8;
+/// Files extracted from shards kept for the next requests of a batch.
+constexpr uint64_t member_cache_bytes = 256ull << 20;
 
 /// Keeps a connection to every other target of the map (work items fetch
 /// from them directly) and forgets targets that left it.
@@ -122,11 +124,12 @@ void join(target_ptr self) {
 
 } // namespace
 
-fetch_worker_actor::behavior_type fetch_worker(fetch_worker_actor::pointer,
-                                               const object_store* store) {
+fetch_worker_actor::behavior_type
+fetch_worker(fetch_worker_actor::pointer, const object_store* store,
+             std::shared_ptr<member_cache> cache) {
   return {
-      [store](atom::fetch, const fetch_request& req) {
-        return serve_fetch(*store, req);
+      [store, cache](atom::fetch, const fetch_request& req) {
+        return serve_fetch(*store, req, *cache, archive::shard_limits{});
       },
   };
 }
@@ -140,9 +143,10 @@ target(target_actor::stateful_pointer<target_state> self,
   state.proxy_port = proxy_port;
   state.store = store;
   state.view = view;
+  state.members = std::make_shared<member_cache>(member_cache_bytes);
   for (size_t i = 0; i < fetch_workers; ++i)
     state.workers.push_back(self->spawn<caf::detached + caf::linked>(
-        fetch_worker, static_cast<const object_store*>(store)));
+        fetch_worker, static_cast<const object_store*>(store), state.members));
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
     if (st.proxy && msg.source == st.proxy.address()) {

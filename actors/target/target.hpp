@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "actors/target/fetch_reader.hpp"
 #include "core/cluster_view.hpp"
 #include "core/object_store.hpp"
 
@@ -23,6 +24,8 @@ struct target_state {
   int failed_joins = 0;
   /// Readers of local entries; detached, so disk waits block no scheduler.
   std::vector<fetch_worker_actor> workers;
+  /// Shard members extracted by the workers (shared by all of them).
+  std::shared_ptr<member_cache> members;
   size_t next_worker = 0;
   /// Connected peer targets by id, and those being connected.
   std::map<std::string, caf::actor> peers;
@@ -31,8 +34,9 @@ struct target_state {
 };
 
 /// Reads GetBatch entries from `store`.
-fetch_worker_actor::behavior_type fetch_worker(fetch_worker_actor::pointer self,
-                                               const object_store* store);
+fetch_worker_actor::behavior_type
+fetch_worker(fetch_worker_actor::pointer self, const object_store* store,
+             std::shared_ptr<member_cache> cache);
 
 /// A storage node: joins the proxy (and rejoins whenever the connection
 /// drops), installs the maps it pushes, and serves listings of its objects.

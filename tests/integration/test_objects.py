@@ -217,6 +217,14 @@ class ObjectApiTest(unittest.TestCase):
         r = request("GET", f"{url}/v1/buckets/data?prefix=%7E")
         self.assertEqual(r.json()["entries"], [])
 
+    def test_large_put_through_the_proxy_follows_the_redirect(self):
+        # Like the SDK, send the whole body before reading the 307.
+        self.assertEqual(self.cluster.create_bucket("big").status, 200)
+        data = random.Random(1).randbytes(24 << 20)
+        r = self.cluster.put("big", "large/24MiB.bin", data)
+        self.assertEqual(r.status, 200)
+        self.assertEqual(self.cluster.get("big", "large/24MiB.bin").body, data)
+
     def test_huge_headers_are_refused(self):
         r = request("GET", f"{self.cluster.url}/v1/objects/data/"
                     + "x" * (1 << 20))

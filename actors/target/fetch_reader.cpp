@@ -1,0 +1,232 @@
+#include "actors/target/fetch_reader.hpp"
+
+#include <cerrno>
+#include <optional>
+#include <cstring>
+#include <map>
+#include <set>
+
+#include <unistd.h>
+
+#include "core/names.hpp"
+
+namespace moss {
+
+namespace {
+
+std::atomic<uint64_t> process_scans{0};
+
+} // namespace
+
+void member_cache::count_scan() {
+  ++scans_;
+  ++process_scans;
+}
+
+uint64_t member_cache::total_scans() {
+  return process_scans.load();
+}
+
+std::shared_ptr<const std::string> member_cache::get(const std::string& key) {
+  std::lock_guard guard{mtx_};
+  auto it = index_.find(key);
+  if (it == index_.end())
+    return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return it->second->second;
+}
+
+void member_cache::put(const std::string& key,
+                       std::shared_ptr<const std::string> data) {
+  if (data->size() > capacity_)
+    return;
+  std::lock_guard guard{mtx_};
+  if (index_.count(key) > 0)
+    return;
+  bytes_ += data->size();
+  lru_.emplace_front(key, std::move(data));
+  index_[key] = lru_.begin();
+  while (bytes_ > capacity_ && !lru_.empty()) {
+    bytes_ -= lru_.back().second->size();
+    index_.erase(lru_.back().first);
+    lru_.pop_back();
+  }
+}
+
+namespace {
+
+fetch_result failure(const fetch_item& item, const error& err) {
+  fetch_result r;
+  r.index = item.index;
+  r.code = err.code;
+  r.error = err.message;
+  r.complete = true;
+  return r;
+}
+
+std::string cache_key(const std::string& path, const object_meta& meta,
+                      std::string_view member) {
+  return path + '\0' + std::to_string(meta.version) + '\0'
+         + std::to_string(meta.mtime_ns) + '\0' + std::string{member};
+}
+
+/// One shard's files for this request: from the cache, or by one scan.
+class shard_view {
+public:
+  shard_view(const object_store& store, member_cache& cache,
+             const archive::shard_limits& limits)
+    : store_(store), cache_(cache), limits_(limits) {
+    // nop
+  }
+
+  /// The file `archpath` of shard `bucket/objname`; loads every file of the
+  /// same shard that `req` wants in the same pass.
+  expected<std::shared_ptr<const std::string>>
+  member(const fetch_request& req, const fetch_item& item, int64_t& mtime) {
+    auto what = display_name(item.bucket, item.objname);
+    auto obj = store_.open(item.bucket, item.objname);
+    if (!obj)
+      return obj.error();
+    mtime = obj->meta().mtime_ns / 1'000'000'000;
+    auto path = store_.path_of(item.bucket, item.objname);
+    auto name = std::string{archive::normalize_member_name(item.archpath)};
+    auto key = cache_key(path, obj->meta(), name);
+    if (auto hit = cache_.get(key))
+      return hit;
+    if (auto it = local_.find(key); it != local_.end())
+      return it->second;
+    if (scanned_.count(key) > 0)
+      return missing(item, what);
+    // Everything this request wants from the same shard, in one pass.
+    std::set<std::string> wanted;
+    for (auto& other : req.items)
+      if (!other.archpath.empty() && other.bucket == item.bucket
+          && other.objname == item.objname) {
+        auto n = std::string{archive::normalize_member_name(other.archpath)};
+        if (!cache_.get(cache_key(path, obj->meta(), n)))
+          wanted.insert(std::move(n));
+      }
+    char head[512];
+    auto got = ::pread(obj->fd(), head, sizeof(head), 0);
+    auto fmt = archive::detect_shard_format(
+      item.objname, std::string_view{head, got > 0 ? size_t(got) : 0}, what);
+    if (!fmt)
+      return fmt.error();
+    cache_.count_scan();
+    auto hits = archive::extract_members(
+      obj->fd(), obj->meta().size, *fmt, wanted,
+      [&](const std::string& member, std::string data) {
+        auto shared = std::make_shared<const std::string>(std::move(data));
+        auto k = cache_key(path, obj->meta(), member);
+        cache_.put(k, shared);
+        local_[k] = std::move(shared);
+      },
+      limits_, what);
+    if (!hits)
+      return hits.error();
+    for (auto& n : wanted)
+      scanned_.insert(cache_key(path, obj->meta(), n));
+    if (auto it = local_.find(key); it != local_.end())
+      return it->second;
+    return missing(item, what);
+  }
+
+private:
+  static error missing(const fetch_item& item, const std::string& what) {
+    return make_error(ec::not_found,
+                      item.archpath + " in " + what + " does not exist");
+  }
+
+  const object_store& store_;
+  member_cache& cache_;
+  const archive::shard_limits& limits_;
+  /// Files found in this request (kept even when too large to cache).
+  std::map<std::string, std::shared_ptr<const std::string>> local_;
+  /// Keys this request already looked for in a scan.
+  std::set<std::string> scanned_;
+};
+
+} // namespace
+
+fetch_reply serve_fetch(const object_store& store, const fetch_request& req,
+                        member_cache& cache,
+                        const archive::shard_limits& limits) {
+  fetch_reply reply;
+  uint64_t budget = req.budget;
+  shard_view shards{store, cache, limits};
+  for (auto& item : req.items) {
+    auto what = display_name(item.bucket, item.objname);
+    fetch_result r;
+    r.index = item.index;
+    r.offset = item.skip;
+    // Either a file inside a shard (in memory) or the object itself (fd).
+    std::shared_ptr<const std::string> member;
+    std::optional<open_object> obj;
+    uint64_t size = 0;
+    if (!item.archpath.empty()) {
+      auto m = shards.member(req, item, r.mtime_sec);
+      if (!m) {
+        reply.results.push_back(failure(item, m.error()));
+        continue;
+      }
+      member = std::move(*m);
+      size = member->size();
+      what = item.archpath + " in " + what;
+    } else {
+      auto o = store.open(item.bucket, item.objname);
+      if (!o) {
+        reply.results.push_back(failure(item, o.error()));
+        continue;
+      }
+      obj.emplace(std::move(*o));
+      size = obj->meta().size;
+      r.mtime_sec = obj->meta().mtime_ns / 1'000'000'000;
+    }
+    auto total = resolve_range(item.start, item.length, size, what);
+    if (!total) {
+      reply.results.push_back(failure(item, total.error()));
+      continue;
+    }
+    r.total = *total;
+    if (req.stat_only) {
+      r.complete = true;
+      reply.results.push_back(std::move(r));
+      continue;
+    }
+    auto remaining = item.skip < *total ? *total - item.skip : 0;
+    auto want = std::min(remaining, budget);
+    if (want == 0 && remaining > 0)
+      break; // the budget is spent: the work item asks again
+    auto pos = static_cast<uint64_t>(item.start) + item.skip;
+    if (member) {
+      r.data.assign(*member, pos, want);
+    } else {
+      r.data.resize(want);
+      size_t got = 0;
+      while (got < want) {
+        auto n = ::pread(obj->fd(), r.data.data() + got, want - got,
+                         static_cast<off_t>(pos + got));
+        if (n < 0 && errno == EINTR)
+          continue;
+        if (n <= 0)
+          break;
+        got += static_cast<size_t>(n);
+      }
+      if (got < want) {
+        reply.results.push_back(failure(
+          item, make_error(ec::io_error, "cannot read " + what + ": "
+                                           + (errno ? std::strerror(errno)
+                                                    : "it shrank"))));
+        continue;
+      }
+    }
+    budget -= want;
+    r.complete = item.skip + want == *total;
+    reply.results.push_back(std::move(r));
+    if (!reply.results.back().complete)
+      break;
+  }
+  return reply;
+}
+
+} // namespace moss
