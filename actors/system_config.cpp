@@ -26,6 +26,10 @@ system_config::system_config(const config& cfg, bool with_middleman) {
   set("logger.console", caf::atom("none"));
   set("logger.file-verbosity", caf::atom("quiet"));
   set("scheduler.max-throughput", size_t{64});
+  // Work stealing lets idle workers sleep 10 ms between polls, which adds
+  // that much latency to every message from an HTTP thread or a detached
+  // fetch worker; the sharing policy wakes a worker at once.
+  set("scheduler.policy", caf::atom("sharing"));
   if (with_middleman) {
     load<caf::io::middleman>();
     set("middleman.heartbeat-interval",

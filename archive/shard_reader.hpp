@@ -1,12 +1,12 @@
 #pragma once
 
+#include "core/error.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <set>
 #include <string>
 #include <string_view>
-
-#include "core/error.hpp"
 
 namespace moss::archive {
 
@@ -40,8 +40,9 @@ std::string_view normalize_member_name(std::string_view path);
 /// each of `wanted` (normalized names). Stops once all were found.
 /// Returns the number of members found.
 expected<size_t> extract_members(
-  int fd, uint64_t size, shard_format fmt, const std::set<std::string>& wanted,
-  const std::function<void(const std::string&, std::string)>& found,
-  const shard_limits& limits, const std::string& what);
+    int fd, uint64_t size, shard_format fmt,
+    const std::set<std::string>& wanted,
+    const std::function<void(const std::string&, std::string)>& found,
+    const shard_limits& limits, const std::string& what);
 
 } // namespace moss::archive

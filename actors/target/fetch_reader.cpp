@@ -1,14 +1,14 @@
 #include "actors/target/fetch_reader.hpp"
 
-#include <cerrno>
-#include <optional>
-#include <cstring>
-#include <map>
-#include <set>
+#include "core/names.hpp"
 
 #include <unistd.h>
 
-#include "core/names.hpp"
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <set>
 
 namespace moss {
 
@@ -72,10 +72,10 @@ std::string cache_key(const std::string& path, const object_meta& meta,
 
 /// One shard's files for this request: from the cache, or by one scan.
 class shard_view {
-public:
+ public:
   shard_view(const object_store& store, member_cache& cache,
              const archive::shard_limits& limits)
-    : store_(store), cache_(cache), limits_(limits) {
+      : store_(store), cache_(cache), limits_(limits) {
     // nop
   }
 
@@ -109,19 +109,19 @@ public:
     char head[512];
     auto got = ::pread(obj->fd(), head, sizeof(head), 0);
     auto fmt = archive::detect_shard_format(
-      item.objname, std::string_view{head, got > 0 ? size_t(got) : 0}, what);
+        item.objname, std::string_view{head, got > 0 ? size_t(got) : 0}, what);
     if (!fmt)
       return fmt.error();
     cache_.count_scan();
     auto hits = archive::extract_members(
-      obj->fd(), obj->meta().size, *fmt, wanted,
-      [&](const std::string& member, std::string data) {
-        auto shared = std::make_shared<const std::string>(std::move(data));
-        auto k = cache_key(path, obj->meta(), member);
-        cache_.put(k, shared);
-        local_[k] = std::move(shared);
-      },
-      limits_, what);
+        obj->fd(), obj->meta().size, *fmt, wanted,
+        [&](const std::string& member, std::string data) {
+          auto shared = std::make_shared<const std::string>(std::move(data));
+          auto k = cache_key(path, obj->meta(), member);
+          cache_.put(k, shared);
+          local_[k] = std::move(shared);
+        },
+        limits_, what);
     if (!hits)
       return hits.error();
     for (auto& n : wanted)
@@ -131,7 +131,7 @@ public:
     return missing(item, what);
   }
 
-private:
+ private:
   static error missing(const fetch_item& item, const std::string& what) {
     return make_error(ec::not_found,
                       item.archpath + " in " + what + " does not exist");
@@ -214,9 +214,9 @@ fetch_reply serve_fetch(const object_store& store, const fetch_request& req,
       }
       if (got < want) {
         reply.results.push_back(failure(
-          item, make_error(ec::io_error, "cannot read " + what + ": "
-                                           + (errno ? std::strerror(errno)
-                                                    : "it shrank"))));
+            item, make_error(ec::io_error, "cannot read " + what + ": "
+                                               + (errno ? std::strerror(errno)
+                                                        : "it shrank"))));
         continue;
       }
     }

@@ -1,5 +1,9 @@
 #pragma once
 
+#include "archive/shard_reader.hpp"
+#include "core/fetch.hpp"
+#include "core/object_store.hpp"
+
 #include <atomic>
 #include <cstdint>
 #include <list>
@@ -8,17 +12,13 @@
 #include <string>
 #include <unordered_map>
 
-#include "archive/shard_reader.hpp"
-#include "core/fetch.hpp"
-#include "core/object_store.hpp"
-
 namespace moss {
 
 /// Files extracted from shards, shared by a target's fetch workers, so that
 /// the entries of a batch that live in one shard cost one scan of it. Keys
 /// include the shard's version and mtime: a rewritten shard is a new key.
 class member_cache {
-public:
+ public:
   explicit member_cache(uint64_t capacity_bytes) : capacity_(capacity_bytes) {
     // nop
   }
@@ -28,16 +28,14 @@ public:
   void put(const std::string& key, std::shared_ptr<const std::string> data);
 
   /// Shards read from disk so far (each scan decompresses the shard once).
-  uint64_t scans() const {
-    return scans_.load();
-  }
+  uint64_t scans() const { return scans_.load(); }
 
   void count_scan();
 
   /// Shard scans of all caches of this process.
   static uint64_t total_scans();
 
-private:
+ private:
   using entry = std::pair<std::string, std::shared_ptr<const std::string>>;
   std::mutex mtx_;
   std::list<entry> lru_;

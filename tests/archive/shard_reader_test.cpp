@@ -1,16 +1,14 @@
 #include "archive/shard_reader.hpp"
 
-#include <gtest/gtest.h>
-
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <clocale>
 #include <map>
 #include <random>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include "tests/test_dir.hpp"
 
@@ -37,17 +35,18 @@ std::string make_shard(const std::vector<file>& files, int format, int filter,
     archive_write_add_filter(a, filter);
   if (options != nullptr)
     EXPECT_EQ(archive_write_set_options(a, options), ARCHIVE_OK)
-      << archive_error_string(a);
+        << archive_error_string(a);
   if (passphrase != nullptr)
     archive_write_set_passphrase(a, passphrase);
   archive_write_set_bytes_in_last_block(a, 1);
   archive_write_open(
-    a, &out, nullptr,
-    [](struct archive*, void* ctx, const void* buf, size_t n) -> la_ssize_t {
-      static_cast<std::string*>(ctx)->append(static_cast<const char*>(buf), n);
-      return static_cast<la_ssize_t>(n);
-    },
-    nullptr);
+      a, &out, nullptr,
+      [](struct archive*, void* ctx, const void* buf, size_t n) -> la_ssize_t {
+        static_cast<std::string*>(ctx)->append(static_cast<const char*>(buf),
+                                               n);
+        return static_cast<la_ssize_t>(n);
+      },
+      nullptr);
   for (auto& f : files) {
     auto* e = archive_entry_new();
     archive_entry_set_pathname_utf8(e, f.name.c_str());
@@ -65,7 +64,7 @@ std::string make_shard(const std::vector<file>& files, int format, int filter,
 }
 
 class shard_reader_test : public ::testing::Test {
-protected:
+ protected:
   /// Stores `bytes` in a file and extracts `wanted` from it.
   expected<std::map<std::string, std::string>>
   extract(const std::string& bytes, shard_format fmt,
@@ -77,11 +76,11 @@ protected:
     ::lseek(fd, 0, SEEK_SET);
     std::map<std::string, std::string> got;
     auto r = archive::extract_members(
-      fd, bytes.size(), fmt, wanted,
-      [&](const std::string& name, std::string data) {
-        got.emplace(name, std::move(data));
-      },
-      limits, "ais://b/shard");
+        fd, bytes.size(), fmt, wanted,
+        [&](const std::string& name, std::string data) {
+          got.emplace(name, std::move(data));
+        },
+        limits, "ais://b/shard");
     ::close(fd);
     if (!r)
       return r.error();
@@ -99,16 +98,16 @@ std::vector<file> sample_files() {
   for (auto& c : big)
     c = static_cast<char>(rng());
   return {
-    {"empty", ""},
-    {"one", "1"},
-    {std::string(150, 'L') + ".txt", "long"},
-    {"a/b/c/d", "", true},
-    {"a/b/c/d/nested.wav", "nested"},
-    {"with space/ünï 名.flac", "unicode"},
-    {"big.bin", big},
-    {"dup", "first"},
-    {"dup", "second"},
-    {"dir", "", true},
+      {"empty", ""},
+      {"one", "1"},
+      {std::string(150, 'L') + ".txt", "long"},
+      {"a/b/c/d", "", true},
+      {"a/b/c/d/nested.wav", "nested"},
+      {"with space/ünï 名.flac", "unicode"},
+      {"big.bin", big},
+      {"dup", "first"},
+      {"dup", "second"},
+      {"dir", "", true},
   };
 }
 
@@ -146,26 +145,26 @@ TEST_P(every_format, finds_each_member_in_one_pass) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-  formats, every_format,
-  ::testing::Values(
-    format_case{shard_format::tar, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED,
-                ARCHIVE_FILTER_NONE, nullptr},
-    format_case{shard_format::tar, ARCHIVE_FORMAT_TAR_GNUTAR,
-                ARCHIVE_FILTER_NONE, nullptr},
-    format_case{shard_format::tgz, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED,
-                ARCHIVE_FILTER_GZIP, nullptr},
-    format_case{shard_format::tar_lz4, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED,
-                ARCHIVE_FILTER_LZ4, nullptr},
-    format_case{shard_format::zip, ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE,
-                "zip:compression=deflate"},
-    format_case{shard_format::zip, ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE,
-                "zip:compression=store"}));
+    formats, every_format,
+    ::testing::Values(
+        format_case{shard_format::tar, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED,
+                    ARCHIVE_FILTER_NONE, nullptr},
+        format_case{shard_format::tar, ARCHIVE_FORMAT_TAR_GNUTAR,
+                    ARCHIVE_FILTER_NONE, nullptr},
+        format_case{shard_format::tgz, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED,
+                    ARCHIVE_FILTER_GZIP, nullptr},
+        format_case{shard_format::tar_lz4, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED,
+                    ARCHIVE_FILTER_LZ4, nullptr},
+        format_case{shard_format::zip, ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE,
+                    "zip:compression=deflate"},
+        format_case{shard_format::zip, ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE,
+                    "zip:compression=store"}));
 
 TEST_F(shard_reader_test, plain_ustar_shards) {
   // USTAR holds names up to 100 characters (255 with a prefix split).
-  auto shard = make_shard({{"d/" + std::string(99, 'u'), "long"},
-                           {"x.jpg", "jpeg"}},
-                          ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_NONE);
+  auto shard
+      = make_shard({{"d/" + std::string(99, 'u'), "long"}, {"x.jpg", "jpeg"}},
+                   ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_NONE);
   auto got = extract(shard, shard_format::tar,
                      {"x.jpg", "d/" + std::string(99, 'u')});
   ASSERT_TRUE(got) << got.error().message;
@@ -174,9 +173,9 @@ TEST_F(shard_reader_test, plain_ustar_shards) {
 }
 
 TEST_F(shard_reader_test, a_leading_slash_is_tolerated_on_either_side) {
-  auto shard = make_shard({{"/abs/x", "A"}, {"rel/y", "R"}},
-                          ARCHIVE_FORMAT_TAR_PAX_RESTRICTED,
-                          ARCHIVE_FILTER_NONE);
+  auto shard
+      = make_shard({{"/abs/x", "A"}, {"rel/y", "R"}},
+                   ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_NONE);
   auto got = extract(shard, shard_format::tar, {"abs/x", "rel/y"});
   ASSERT_TRUE(got);
   EXPECT_EQ(got->at("abs/x"), "A");
@@ -185,18 +184,17 @@ TEST_F(shard_reader_test, a_leading_slash_is_tolerated_on_either_side) {
 }
 
 TEST_F(shard_reader_test, format_by_suffix_then_by_magic) {
-  auto tar = make_shard({{"x", "1"}}, ARCHIVE_FORMAT_TAR_USTAR,
-                        ARCHIVE_FILTER_NONE);
-  auto tgz = make_shard({{"x", "1"}}, ARCHIVE_FORMAT_TAR_USTAR,
-                        ARCHIVE_FILTER_GZIP);
+  auto tar
+      = make_shard({{"x", "1"}}, ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_NONE);
+  auto tgz
+      = make_shard({{"x", "1"}}, ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_GZIP);
   auto zip = make_shard({{"x", "1"}}, ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE);
-  auto lz4 = make_shard({{"x", "1"}}, ARCHIVE_FORMAT_TAR_USTAR,
-                        ARCHIVE_FILTER_LZ4);
+  auto lz4
+      = make_shard({{"x", "1"}}, ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_LZ4);
   using archive::detect_shard_format;
   EXPECT_EQ(*detect_shard_format("s.tar.gz", zip, "s"), shard_format::tgz);
   EXPECT_EQ(*detect_shard_format("s.tgz", "", "s"), shard_format::tgz);
-  EXPECT_EQ(*detect_shard_format("s.tar.lz4", "", "s"),
-            shard_format::tar_lz4);
+  EXPECT_EQ(*detect_shard_format("s.tar.lz4", "", "s"), shard_format::tar_lz4);
   EXPECT_EQ(*detect_shard_format("s", tar, "s"), shard_format::tar);
   EXPECT_EQ(*detect_shard_format("s", tgz, "s"), shard_format::tgz);
   EXPECT_EQ(*detect_shard_format("s", zip, "s"), shard_format::zip);
@@ -221,9 +219,9 @@ TEST_F(shard_reader_test, truncated_and_corrupt_shards_are_clear_errors) {
 }
 
 TEST_F(shard_reader_test, decompression_bombs_are_refused) {
-  auto bomb = make_shard({{"zeros", std::string(32 << 20, '\0')},
-                          {"after", "x"}},
-                         ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_GZIP);
+  auto bomb
+      = make_shard({{"zeros", std::string(32 << 20, '\0')}, {"after", "x"}},
+                   ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_GZIP);
   archive::shard_limits limits;
   limits.ratio_floor_bytes = 1 << 20;
   limits.max_ratio = 100;
@@ -238,9 +236,9 @@ TEST_F(shard_reader_test, decompression_bombs_are_refused) {
 }
 
 TEST_F(shard_reader_test, encrypted_zip_members_are_refused) {
-  auto zip = make_shard({{"secret", "s3cr3t"}}, ARCHIVE_FORMAT_ZIP,
-                        ARCHIVE_FILTER_NONE, "zip:encryption=zipcrypt",
-                        "passw0rd");
+  auto zip
+      = make_shard({{"secret", "s3cr3t"}}, ARCHIVE_FORMAT_ZIP,
+                   ARCHIVE_FILTER_NONE, "zip:encryption=zipcrypt", "passw0rd");
   auto r = extract(zip, shard_format::zip, {"secret"});
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("encrypted"), std::string::npos);
