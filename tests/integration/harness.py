@@ -41,6 +41,8 @@ class Response:
 def request(method, url, body=None, headers=None, follow=True, timeout=60):
     """One request; on 307 re-sends the same method and body (max 5 hops)."""
     headers = dict(headers or {})
+    if isinstance(body, str):
+        body = body.encode()  # sent with the headers in one segment
     for _ in range(6):
         parts = urllib.parse.urlsplit(url)
         conn = http.client.HTTPConnection(parts.hostname, parts.port,
