@@ -159,7 +159,11 @@ int run_target(const options& opts) {
   system_config scfg{*cfg};
   caf::actor_system sys{scfg};
   cluster_view view;
-  auto target_handle = sys.spawn(target, proxy_host, proxy_port, &store, &view);
+  archive::shard_limits limits;
+  limits.max_member_bytes = cfg->shards.max_member_bytes;
+  limits.max_ratio = cfg->shards.max_ratio;
+  auto target_handle = sys.spawn(target, limits, cfg->shards.member_cache_bytes,
+                                 proxy_host, proxy_port, &store, &view);
   auto caf_port = sys.middleman().publish(target_handle, cfg->target.caf_port,
                                           host.c_str(), true);
   if (!caf_port) {

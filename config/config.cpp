@@ -225,6 +225,11 @@ expected<config> parse_config(const std::string& json,
           duration{200}, duration{600'000});
   rd.string("middleman.app_identifier", cfg.middleman.app_identifier);
   rd.integer("list.max_page_size", cfg.list.max_page_size, 1, 1'000'000);
+  rd.integer("shards.max_member_bytes", cfg.shards.max_member_bytes, 1,
+             int64_t{1} << 44);
+  rd.integer("shards.max_ratio", cfg.shards.max_ratio, 1, 1'000'000);
+  rd.integer("shards.member_cache_bytes", cfg.shards.member_cache_bytes, 0,
+             int64_t{1} << 40);
   auto& gb = cfg.get_batch;
   rd.span("get_batch.max_wait", gb.max_wait, duration{1000}, duration{60'000});
   rd.integer("get_batch.warmup_workers", gb.warmup_workers, -1, 10);

@@ -81,6 +81,17 @@ struct get_batch_config {
   uint32_t chunk_bytes = 1u << 20;
 };
 
+/// Reading files out of shards (`archpath`).
+struct shards_config {
+  /// Largest file extracted from a shard.
+  uint64_t max_member_bytes = 1ull << 30;
+  /// Largest expansion of a compressed shard over its stored size (beyond
+  /// the first 64 MiB): more is refused as a decompression bomb.
+  uint64_t max_ratio = 200;
+  /// Extracted files a target keeps for the next requests of a batch.
+  uint64_t member_cache_bytes = 256ull << 20;
+};
+
 struct config {
   std::string log_level = "info";
   cluster_config cluster;
@@ -90,6 +101,7 @@ struct config {
   middleman_config middleman;
   list_config list;
   get_batch_config get_batch;
+  shards_config shards;
 };
 
 /// The configuration compiled into the binary (`config/default.json`).

@@ -21,8 +21,6 @@ constexpr auto rejoin_delay = std::chrono::seconds(1);
 using target_ptr = target_actor::stateful_pointer<target_state>;
 
 constexpr size_t fetch_workers = 8;
-/// Files extracted from shards kept for the next requests of a batch.
-constexpr uint64_t member_cache_bytes = 256ull << 20;
 
 /// Keeps a connection to every other target of the map (work items fetch
 /// from them directly) and forgets targets that left it.
@@ -126,16 +124,18 @@ void join(target_ptr self) {
 
 fetch_worker_actor::behavior_type
 fetch_worker(fetch_worker_actor::pointer, const object_store* store,
-             std::shared_ptr<member_cache> cache) {
+             std::shared_ptr<member_cache> cache,
+             archive::shard_limits limits) {
   return {
-      [store, cache](atom::fetch, const fetch_request& req) {
-        return serve_fetch(*store, req, *cache, archive::shard_limits{});
+      [store, cache, limits](atom::fetch, const fetch_request& req) {
+        return serve_fetch(*store, req, *cache, limits);
       },
   };
 }
 
 target_actor::behavior_type
 target(target_actor::stateful_pointer<target_state> self,
+       archive::shard_limits limits, uint64_t cache_bytes,
        std::string proxy_host, uint16_t proxy_port, object_store* store,
        cluster_view* view) {
   auto& state = self->state;
@@ -143,10 +143,11 @@ target(target_actor::stateful_pointer<target_state> self,
   state.proxy_port = proxy_port;
   state.store = store;
   state.view = view;
-  state.members = std::make_shared<member_cache>(member_cache_bytes);
+  state.members = std::make_shared<member_cache>(cache_bytes);
   for (size_t i = 0; i < fetch_workers; ++i)
     state.workers.push_back(self->spawn<caf::detached + caf::linked>(
-        fetch_worker, static_cast<const object_store*>(store), state.members));
+        fetch_worker, static_cast<const object_store*>(store), state.members,
+        limits));
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
     if (st.proxy && msg.source == st.proxy.address()) {

@@ -36,15 +36,17 @@ struct target_state {
 /// Reads GetBatch entries from `store`.
 fetch_worker_actor::behavior_type
 fetch_worker(fetch_worker_actor::pointer self, const object_store* store,
-             std::shared_ptr<member_cache> cache);
+             std::shared_ptr<member_cache> cache, archive::shard_limits limits);
 
 /// A storage node: joins the proxy (and rejoins whenever the connection
 /// drops), installs the maps it pushes, and serves listings of its objects.
 /// It joins once it receives `(start, node_info)` with its own map entry.
 /// @param proxy_host,proxy_port where the proxy is published; port 0 means
 ///        "do not connect" (for tests that drive the actor directly).
+/// @param limits,cache_bytes how files are read out of shards.
 target_actor::behavior_type
 target(target_actor::stateful_pointer<target_state> self,
+       archive::shard_limits limits, uint64_t cache_bytes,
        std::string proxy_host, uint16_t proxy_port, object_store* store,
        cluster_view* view);
 

@@ -36,7 +36,8 @@ def make_zip(files, method):
 class ShardTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.cluster = Cluster(targets=3)
+        cls.cluster = Cluster(targets=3,
+                              overrides=["shards.max_member_bytes=60000"])
         cls.cluster.start()
         assert cls.cluster.create_bucket("b").status == 200
         rng = random.Random(9)
@@ -145,6 +146,18 @@ class ShardTest(unittest.TestCase):
                 {"objname": obj, "archpath": "x"}]}, bucket="b")
             self.assertEqual(r.status, 400)
             self.assertIn(f"ais://b/{obj}", r.json()["message"])
+
+    def test_members_over_the_configured_limit_are_refused(self):
+        shard = make_tar({"huge.bin": b"h" * 100_000, "ok.bin": b"fine"})
+        self.assertEqual(self.cluster.put("b", "huge.tar", shard).status, 200)
+        r = get_batch(self.cluster.url, {"in": [
+            {"objname": "huge.tar", "archpath": "huge.bin"}]}, bucket="b")
+        self.assertEqual(r.status, 413)
+        self.assertIn("huge.bin in ais://b/huge.tar is larger than",
+                      r.json()["message"])
+        r = get_batch(self.cluster.url, {"strm": True, "in": [
+            {"objname": "huge.tar", "archpath": "ok.bin"}]}, bucket="b")
+        self.assertEqual(tar_members(r.body), [("b/huge.tar/ok.bin", b"fine")])
 
     def shard_scans(self):
         return sum(request("GET", url + "/v1/daemon?what=getbatch").json()[

@@ -17,6 +17,8 @@ TEST(config, embedded_defaults_match_aistore) {
   EXPECT_EQ(cfg->get_batch.warmup_workers, -1);
   EXPECT_EQ(cfg->get_batch.max_soft_errs, 8);
   EXPECT_EQ(cfg->get_batch.max_gfn, 5);
+  EXPECT_EQ(cfg->shards.max_ratio, 200u);
+  EXPECT_EQ(cfg->shards.member_cache_bytes, 256ull << 20);
 }
 
 TEST(config, file_values_and_overrides_apply_in_order) {
