@@ -1,14 +1,19 @@
 #include "actors/target/fetch_reader.hpp"
 
+#include "archive/tar_index.hpp"
+#include "core/hrw.hpp"
 #include "core/names.hpp"
 
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 
 namespace moss {
 
@@ -70,6 +75,47 @@ std::string cache_key(const std::string& path, const object_meta& meta,
          + std::to_string(meta.mtime_ns) + '\0' + std::string{member};
 }
 
+/// The member index of a plain TAR shard: read from
+/// `<mountpath>/.moss/shardidx/`, or built (one walk over the headers) and
+/// stored there. The stored index names the shard's version, mtime and
+/// size, so a rewritten shard never uses a stale one.
+expected<archive::tar_index> tar_index_for(const object_store& store,
+                                           const fetch_item& item,
+                                           const open_object& obj,
+                                           member_cache& cache,
+                                           const std::string& what) {
+  auto dir = store.mountpath_of(item.bucket, item.objname) + "/.moss/shardidx";
+  auto file = dir + "/"
+              + checksum_hex(
+                  hrw_digest(object_uname("ais", item.bucket, item.objname)));
+  auto& m = obj.meta();
+  auto stamp = std::to_string(m.version) + ' ' + std::to_string(m.mtime_ns)
+               + ' ' + std::to_string(m.size) + '\n';
+  {
+    std::ifstream in{file, std::ios::binary};
+    std::stringstream text;
+    text << in.rdbuf();
+    auto s = text.str();
+    if (in && s.compare(0, stamp.size(), stamp) == 0)
+      if (auto idx
+          = archive::decode_tar_index(std::string_view{s}.substr(stamp.size())))
+        return idx;
+  }
+  cache.count_scan();
+  auto idx = archive::build_tar_index(obj.fd(), m.size, what);
+  if (!idx)
+    return idx;
+  std::error_code ignored;
+  std::filesystem::create_directories(dir, ignored);
+  auto tmp = file + ".tmp";
+  {
+    std::ofstream out{tmp, std::ios::binary | std::ios::trunc};
+    out << stamp << archive::encode_tar_index(*idx);
+  }
+  std::filesystem::rename(tmp, file, ignored);
+  return idx;
+}
+
 /// One shard's files for this request: from the cache, or by one scan.
 class shard_view {
  public:
@@ -112,6 +158,41 @@ class shard_view {
         item.objname, std::string_view{head, got > 0 ? size_t(got) : 0}, what);
     if (!fmt)
       return fmt.error();
+    if (*fmt == archive::shard_format::tar) {
+      // Plain TAR: look the files up in the index and read them in place.
+      auto idx = tar_index_for(store_, item, *obj, cache_, what);
+      if (!idx)
+        return idx.error();
+      for (auto& n : wanted) {
+        scanned_.insert(cache_key(path, obj->meta(), n));
+        auto it = idx->find(n);
+        if (it == idx->end())
+          continue;
+        if (it->second.size > limits_.max_member_bytes)
+          return make_error(ec::too_large,
+                            n + " in " + what + " is larger than "
+                                + std::to_string(limits_.max_member_bytes)
+                                + " bytes");
+        std::string data(it->second.size, '\0');
+        size_t got = 0;
+        while (got < data.size()) {
+          auto r = ::pread(obj->fd(), data.data() + got, data.size() - got,
+                           static_cast<off_t>(it->second.offset + got));
+          if (r < 0 && errno == EINTR)
+            continue;
+          if (r <= 0)
+            return make_error(ec::io_error, "cannot read " + n + " in " + what);
+          got += static_cast<size_t>(r);
+        }
+        auto shared = std::make_shared<const std::string>(std::move(data));
+        auto k = cache_key(path, obj->meta(), n);
+        cache_.put(k, shared);
+        local_[k] = std::move(shared);
+      }
+      if (auto it = local_.find(key); it != local_.end())
+        return it->second;
+      return missing(item, what);
+    }
     cache_.count_scan();
     auto hits = archive::extract_members(
         obj->fd(), obj->meta().size, *fmt, wanted,

@@ -246,3 +246,65 @@ TEST_F(shard_reader_test, encrypted_zip_members_are_refused) {
 
 } // namespace
 } // namespace moss
+
+#include "archive/tar_index.hpp"
+
+namespace moss {
+namespace {
+
+class tar_index_test : public shard_reader_test,
+                       public ::testing::WithParamInterface<int> {};
+
+TEST_P(tar_index_test, agrees_with_a_full_extraction) {
+  auto files = sample_files();
+  if (GetParam() == ARCHIVE_FORMAT_TAR_USTAR)
+    files = {{"a/b.txt", "ab"},
+             {"x", ""},
+             {"dup", "1"},
+             {"dup", "2"},
+             {"d/" + std::string(99, 'q'), "prefix split"}};
+  auto shard = make_shard(files, GetParam(), ARCHIVE_FILTER_NONE);
+  auto path = dir.path() + "/idx.tar";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+  ASSERT_EQ(::write(fd, shard.data(), shard.size()),
+            static_cast<ssize_t>(shard.size()));
+  auto idx = archive::build_tar_index(fd, shard.size(), "ais://b/idx.tar");
+  ASSERT_TRUE(idx) << idx.error().message;
+  std::set<std::string> wanted;
+  for (auto& f : files)
+    if (!f.dir)
+      wanted.insert(f.name);
+  auto scanned = extract(shard, shard_format::tar, wanted);
+  ASSERT_TRUE(scanned);
+  EXPECT_EQ(idx->size(), scanned->size());
+  for (auto& [name, data] : *scanned) {
+    auto it = idx->find(name);
+    ASSERT_NE(it, idx->end()) << name;
+    std::string got(it->second.size, '\0');
+    ASSERT_EQ(::pread(fd, got.data(), got.size(),
+                      static_cast<off_t>(it->second.offset)),
+              static_cast<ssize_t>(got.size()));
+    EXPECT_EQ(got, data) << name;
+  }
+  auto again = archive::decode_tar_index(archive::encode_tar_index(*idx));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->size(), idx->size());
+  for (auto& [name, m] : *idx) {
+    EXPECT_EQ(again->at(name).offset, m.offset);
+    EXPECT_EQ(again->at(name).size, m.size);
+  }
+  // A damaged header is a clear error, not a wrong index.
+  ASSERT_EQ(::pwrite(fd, "\xff\xff", 2, 0), 2);
+  auto bad = archive::build_tar_index(fd, shard.size(), "ais://b/idx.tar");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("checksum"), std::string::npos);
+  ::close(fd);
+}
+
+INSTANTIATE_TEST_SUITE_P(formats, tar_index_test,
+                         ::testing::Values(ARCHIVE_FORMAT_TAR_USTAR,
+                                           ARCHIVE_FORMAT_TAR_PAX_RESTRICTED,
+                                           ARCHIVE_FORMAT_TAR_GNUTAR));
+
+} // namespace
+} // namespace moss

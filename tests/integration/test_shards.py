@@ -163,6 +163,36 @@ class ShardTest(unittest.TestCase):
         return sum(request("GET", url + "/v1/daemon?what=getbatch").json()[
             "shard_scans"] for url in self.cluster.target_urls().values())
 
+    def test_plain_tar_lookups_use_the_stored_index(self):
+        files = {f"m/{i}.txt": f"member {i}".encode() for i in range(50)}
+        self.assertEqual(self.cluster.put("b", "idx.tar",
+                                          make_tar(files)).status, 200)
+        before = self.shard_scans()
+        r = get_batch(self.cluster.url, {"strm": True, "in": [
+            {"objname": "idx.tar", "archpath": "m/3.txt"}]}, bucket="b")
+        self.assertEqual(tar_members(r.body)[0][1], b"member 3")
+        self.assertEqual(self.shard_scans() - before, 1, "index built once")
+        r = get_batch(self.cluster.url, {"strm": True, "in": [
+            {"objname": "idx.tar", "archpath": f"m/{i}.txt"}
+            for i in (40, 7, 49)]}, bucket="b")
+        self.assertEqual([d for _, d in tar_members(r.body)],
+                         [b"member 40", b"member 7", b"member 49"])
+        self.assertEqual(self.shard_scans() - before, 1,
+                         "later lookups read the stored index, not the shard")
+
+    def test_a_rewritten_shard_is_read_anew(self):
+        for version in (b"one", b"two, longer"):
+            for name in ("re.tar", "re.tgz"):
+                mode = "w:gz" if name.endswith("tgz") else "w"
+                shard = make_tar({"pad": b"p" * len(version), "a": version},
+                                 mode)
+                self.assertEqual(self.cluster.put("b", name, shard).status,
+                                 200)
+                r = get_batch(self.cluster.url, {"strm": True, "in": [
+                    {"objname": name, "archpath": "a"}]}, bucket="b")
+                self.assertEqual(tar_members(r.body), [(f"b/{name}/a",
+                                                        version)])
+
     def test_a_thousand_files_from_one_tgz_shard_cost_one_scan(self):
         rng = random.Random(2)
         files = {f"f/{i:04d}.bin": rng.randbytes(50_000) for i in range(1000)}
