@@ -1,12 +1,12 @@
 #include "archive/tar_index.hpp"
 
-#include <cerrno>
-#include <charconv>
-#include <cstring>
+#include "archive/shard_reader.hpp"
 
 #include <unistd.h>
 
-#include "archive/shard_reader.hpp"
+#include <cerrno>
+#include <charconv>
+#include <cstring>
 
 namespace moss::archive {
 
@@ -178,10 +178,9 @@ expected<tar_index> decode_tar_index(std::string_view text) {
   while (!text.empty()) {
     uint64_t nums[3];
     for (auto& n : nums) {
-      auto [end, err] = std::from_chars(text.data(),
-                                        text.data() + text.size(), n);
-      if (err != std::errc{} || end == text.data() + text.size()
-          || *end != ' ')
+      auto [end, err]
+          = std::from_chars(text.data(), text.data() + text.size(), n);
+      if (err != std::errc{} || end == text.data() + text.size() || *end != ' ')
         return bad;
       text.remove_prefix(static_cast<size_t>(end - text.data()) + 1);
     }

@@ -1,11 +1,11 @@
 #pragma once
 
+#include "core/error.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
-
-#include "core/error.hpp"
 
 namespace moss::archive {
 
