@@ -7,6 +7,7 @@
 #include "actors/target/target.hpp"
 #include "core/cluster_view.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "http/routes.hpp"
 #include "http/server.hpp"
 
@@ -110,7 +111,9 @@ int run_proxy(const options& opts) {
     return 1;
   }
   auto backend = make_proxy_backend(sys, proxy_handle);
-  srv.serve(http::make_proxy_handler({&*cfg, &view, backend.get(), nullptr}));
+  metrics::init(*id);
+  srv.serve(http::with_metrics(
+      http::make_proxy_handler({&*cfg, &view, backend.get(), nullptr})));
   log::info("proxy ", *id, " serving http://", host, ":", *http_port,
             " (targets join at ", host, ":", *caf_port, ")");
   auto sig = wait_for_stop_signal();
@@ -178,7 +181,8 @@ int run_target(const options& opts) {
   ctx.store = &store;
   auto batches = make_batch_backend(sys, target_handle, cfg->get_batch);
   ctx.batches = batches.get();
-  srv.serve(http::make_target_handler(ctx));
+  metrics::init(*id);
+  srv.serve(http::with_metrics(http::make_target_handler(ctx)));
   caf::anon_send(target_handle, atom::start_v,
                  node_info{*id, url, host, *caf_port, 0});
   log::info("target ", *id, " serving ", url, " with ", mountpaths.size(),

@@ -2,6 +2,7 @@
 
 #include "core/hrw.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "http/common_routes.hpp"
 #include "http/status.hpp"
 
@@ -10,6 +11,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <random>
 #include <unordered_map>
@@ -133,6 +135,12 @@ void serve_batch_on_proxy(exchange& ex, const request_target& target,
 
 void serve_batch_on_target(exchange& ex, const request_target& target,
                            const target_context& ctx) {
+  auto started = std::chrono::steady_clock::now();
+  auto first_byte = [started] {
+    std::chrono::duration<double> took
+        = std::chrono::steady_clock::now() - started;
+    metrics::record_ttfb(took.count());
+  };
   auto map = ctx.view->current();
   auto batch = read_batch(ex, target, *ctx.cfg, *map);
   if (!batch)
@@ -155,10 +163,15 @@ void serve_batch_on_target(exchange& ex, const request_target& target,
     if (!ex.begin_chunked(200, {{"Content-Type", content_type(fmt)}}))
       return;
     auto chunk = std::move(first);
+    bool counted = false;
     for (;;) {
       if (!ex.write_chunk(chunk->data.data(), chunk->data.size())) {
         log::info("batch ", uuid, ": client went away");
         return;
+      }
+      if (!counted && !chunk->data.empty()) {
+        counted = true;
+        first_byte();
       }
       if (chunk->done)
         break;
@@ -213,6 +226,7 @@ void serve_batch_on_target(exchange& ex, const request_target& target,
                        + "]\"\r\nContent-Type: application/octet-stream"
                          "\r\n\r\n";
   std::string suffix = "\r\n--" + boundary + "--\r\n";
+  first_byte();
   header_list headers{
       {"Content-Type", "multipart/mixed; boundary=" + boundary}};
   ex.respond_file(200, headers, fd, 0, size, prefix, suffix);

@@ -1,9 +1,13 @@
 #include "http/common_routes.hpp"
 
+#include "core/metrics.hpp"
 #include "core/names.hpp"
+#include "http/routes.hpp"
 #include "http/status.hpp"
 
 #include <rapidjson/document.h>
+
+#include <chrono>
 
 namespace moss::http {
 
@@ -25,6 +29,25 @@ expected<object_address> parse_object_path(const request_target& target,
     return make_error(ec::not_found, "bucket " + *provider + "://" + addr.bucket
                                          + " does not exist");
   return addr;
+}
+
+handler with_metrics(handler h) {
+  return [h = std::move(h)](exchange& ex) {
+    auto start = std::chrono::steady_clock::now();
+    h(ex);
+    // The route is the first two path segments: /v1/objects, /v1/ml, ...
+    auto& t = ex.target();
+    auto path = t.substr(0, t.find('?'));
+    auto second = path.find('/', 1);
+    auto third
+        = second == std::string::npos ? second : path.find('/', second + 1);
+    auto route = path.substr(0, third);
+    if (route != "/metrics" && route.rfind("/v1/", 0) != 0)
+      route = "other";
+    std::chrono::duration<double> took
+        = std::chrono::steady_clock::now() - start;
+    metrics::record_http(ex.method(), route, ex.status(), took.count());
+  };
 }
 
 bool serve_common(exchange& ex, const request_target& target,

@@ -80,6 +80,9 @@ class exchange {
 
   /// True once a status line was sent.
   virtual bool responded() const = 0;
+
+  /// The status sent (0 before any).
+  virtual int status() const = 0;
 };
 
 } // namespace moss::http

@@ -1,5 +1,6 @@
 #include "core/hrw.hpp"
 #include "core/json.hpp"
+#include "core/metrics.hpp"
 #include "core/names.hpp"
 #include "http/batch_routes.hpp"
 #include "http/common_routes.hpp"
@@ -33,6 +34,9 @@ class proxy_routes {
     if (!target)
       return reply_error(ex, target.error());
     auto& seg = target->segments;
+    if (seg.size() == 1 && seg[0] == "metrics")
+      return ex.respond(200, {{"Content-Type", "text/plain; version=0.0.4"}},
+                        metrics::render());
     if (seg.size() < 2 || seg[0] != "v1")
       return reply_error(ex, 404, "no such endpoint: " + ex.target());
     if (serve_common(ex, *target, *ctx_.view))

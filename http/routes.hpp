@@ -30,6 +30,9 @@ struct target_context {
 
 handler make_proxy_handler(proxy_context ctx);
 
+/// Wraps `h` so that every request is counted and timed in the metrics.
+handler with_metrics(handler h);
+
 handler make_target_handler(target_context ctx);
 
 } // namespace moss::http

@@ -142,6 +142,7 @@ class beast_exchange final : public exchange {
     }
     res.set(bhttp::field::server, "moss");
     responded_ = true;
+    status_ = status;
     error_code err;
     if (method_ == "HEAD") {
       if (!explicit_length)
@@ -216,6 +217,8 @@ class beast_exchange final : public exchange {
 
   bool responded() const override { return responded_; }
 
+  int status() const override { return status_; }
+
   bool keep_alive() const { return keep_alive_ && !closing_; }
 
  private:
@@ -260,6 +263,7 @@ class beast_exchange final : public exchange {
       res.content_length(length);
     res.keep_alive(keep_alive());
     responded_ = true;
+    status_ = status;
     bhttp::response_serializer<bhttp::empty_body> sr{res};
     error_code err;
     bhttp::write_header(sock_, sr, err);
@@ -282,6 +286,7 @@ class beast_exchange final : public exchange {
   bool responded_ = false;
   bool continue_sent_ = false;
   uint64_t max_drain_bytes_;
+  int status_ = 0;
 };
 
 void write_raw_error(timed_socket& sock, int status, const char* reason,

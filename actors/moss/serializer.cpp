@@ -1,5 +1,7 @@
 #include "actors/moss/serializer.hpp"
 
+#include "core/metrics.hpp"
+
 #include <caf/all.hpp>
 
 namespace moss {
@@ -53,6 +55,9 @@ void answer(serializer_ptr self) {
     return; // nothing to say yet
   st.answered_once = true;
   st.has_pending = false;
+  auto waited = std::chrono::steady_clock::now() - st.pull_since;
+  metrics::add_rx_wait_ns(static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(waited).count()));
   st.pending.deliver(std::move(reply));
 }
 
@@ -106,6 +111,7 @@ serializer(serializer_actor::stateful_pointer<serializer_state> self,
                                  "a batch has one reader at a time");
         st.pending = self->make_response_promise<pull_reply>();
         st.has_pending = true;
+        st.pull_since = std::chrono::steady_clock::now();
         auto promise = st.pending;
         answer(self);
         return promise;

@@ -3,6 +3,7 @@
 #include "actors/actors.hpp"
 #include "archive/writer.hpp"
 
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <string>
@@ -26,6 +27,8 @@ struct serializer_state {
   caf::error failure;
   caf::typed_response_promise<pull_reply> pending;
   bool has_pending = false;
+  /// When the pending pull arrived (its wait is the batch's rx wait).
+  std::chrono::steady_clock::time_point pull_since;
   work_item_actor work_item;
   static inline const char* name = "serializer";
 };

@@ -3,6 +3,7 @@
 #include "actors/error.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "core/names.hpp"
 
 #include <caf/all.hpp>
@@ -31,11 +32,58 @@ constexpr uint64_t min_budget = 64 * 1024;
 void flush(wi_ptr self);
 void pump(wi_ptr self);
 
+/// Keeps the window gauge in step with `held`.
+void report_window(work_item_state& st) {
+  auto now = st.failed || st.finished ? 0 : static_cast<int64_t>(st.held);
+  metrics::add_window_bytes(now - st.reported_window);
+  st.reported_window = now;
+}
+
+void report_window(wi_ptr self) {
+  report_window(self->state);
+}
+
+/// Adds this work item to the node's GetBatch counters (once).
+void report_outcome(work_item_state& st, bool failed) {
+  if (st.outcome_reported || !st.plan)
+    return;
+  st.outcome_reported = true;
+  metrics::batch_outcome o;
+  o.failed = failed;
+  auto& in = st.plan->req.entries;
+  for (size_t i = 0; i < st.entries.size(); ++i) {
+    auto& e = st.entries[i];
+    if (e.missing || !e.complete || e.total == 0)
+      continue;
+    if (in[i].archpath.empty()) {
+      ++o.objects;
+      o.object_bytes += e.total;
+    } else {
+      ++o.files;
+      o.file_bytes += e.total;
+    }
+  }
+  o.soft_errors = static_cast<uint64_t>(st.soft_errors);
+  o.gfn_attempts = static_cast<uint64_t>(st.gfn_attempts);
+  o.gfn_errors = static_cast<uint64_t>(st.gfn_errors);
+  std::chrono::duration<double> took
+      = std::chrono::steady_clock::now() - st.started;
+  o.seconds = took.count();
+  metrics::record_batch(o);
+  st.held = 0;
+  report_window(st);
+}
+
+void report_outcome(wi_ptr self, bool failed) {
+  report_outcome(self->state, failed);
+}
+
 void fail(wi_ptr self, error err) {
   auto& st = self->state;
   if (st.failed || st.finished)
     return;
   st.failed = true;
+  report_outcome(self, true);
   log::info("batch ", st.plan->uuid, " failed: ", err.message);
   self->send(st.serializer, atom::fail_v, to_caf_error(err));
   for (auto& e : st.entries)
@@ -139,6 +187,7 @@ void on_fetch_error(wi_ptr self, uint32_t slot,
                 st.gfn_attempts, "/", st.cfg.max_gfn, ")");
       return pump(self);
     }
+    ++st.gfn_errors;
     return fail(self, make_error(ec::timeout,
                                  "target " + t.id
                                      + " did not answer within get_batch."
@@ -183,6 +232,7 @@ void pump(wi_ptr self) {
   auto& st = self->state;
   if (st.failed || st.finished)
     return;
+  report_window(self);
   auto& in = st.plan->req.entries;
   auto horizon = static_cast<uint64_t>(st.cursor) + st.cfg.window_entries;
   for (uint32_t slot = 0; slot < st.targets.size(); ++slot) {
@@ -272,6 +322,7 @@ void flush(wi_ptr self) {
   }
   if (st.cursor == st.entries.size()) {
     st.finished = true;
+    report_outcome(self, false);
     self->send(st.serializer, atom::done_v,
                batch_metadata(*st.plan, st.entries));
     log::debug("batch ", st.plan->uuid, " done: ", st.entries.size(),
@@ -361,6 +412,12 @@ void start(wi_ptr self, const peer_table& peers) {
 std::atomic<size_t> live_work_items{0};
 
 } // namespace
+
+work_item_state::~work_item_state() {
+  report_outcome(*this, true);
+  held = 0;
+  report_window(*this);
+}
 
 work_item_census::work_item_census() {
   ++live_work_items;

@@ -68,6 +68,15 @@ struct work_item_state {
   uint64_t peak_held = 0;
   int soft_errors = 0;
   int gfn_attempts = 0;
+  int gfn_errors = 0;
+  /// `held` as last reported to the window gauge.
+  int64_t reported_window = 0;
+  std::chrono::steady_clock::time_point started
+      = std::chrono::steady_clock::now();
+  bool outcome_reported = false;
+  /// A work item cancelled from outside (client gone) still counts, as a
+  /// failure, and gives its window bytes back to the gauge.
+  ~work_item_state();
   bool failed = false;
   bool finished = false;
   static inline const char* name = "work-item";

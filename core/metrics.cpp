@@ -1,0 +1,178 @@
+#include "core/metrics.hpp"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+namespace moss::metrics {
+
+namespace {
+
+using prometheus::Counter;
+using prometheus::Gauge;
+using prometheus::Histogram;
+
+struct state {
+  std::shared_ptr<prometheus::Registry> registry
+    = std::make_shared<prometheus::Registry>();
+  std::map<std::string, std::string> labels;
+  Counter* getbatch = nullptr;
+  Counter* obj_count = nullptr;
+  Counter* file_count = nullptr;
+  Counter* obj_bytes = nullptr;
+  Counter* file_bytes = nullptr;
+  Counter* gfn_count = nullptr;
+  Counter* rxwait_ns = nullptr;
+  Counter* throttle_ns = nullptr;
+  Counter* err = nullptr;
+  Counter* err_soft = nullptr;
+  Counter* err_gfn = nullptr;
+  Histogram* latency = nullptr;
+  Histogram* ttfb = nullptr;
+  Gauge* window = nullptr;
+  prometheus::Family<Counter>* http_count = nullptr;
+  prometheus::Family<Histogram>* http_latency = nullptr;
+  std::mutex mtx;
+};
+
+state& the() {
+  static state s;
+  return s;
+}
+
+Counter* counter(state& s, const std::string& name, const std::string& help) {
+  return &prometheus::BuildCounter()
+            .Name(name)
+            .Help(help)
+            .Labels(s.labels)
+            .Register(*s.registry)
+            .Add({});
+}
+
+Histogram::BucketBoundaries seconds_buckets() {
+  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+          0.25,  0.5,    1,     2.5,  5,     10,   30};
+}
+
+} // namespace
+
+void init(const std::string& node_id) {
+  auto& s = the();
+  std::lock_guard guard{s.mtx};
+  if (s.getbatch != nullptr)
+    return;
+  auto id = node_id;
+  std::replace(id.begin(), id.end(), '.', '_');
+  s.labels = {{"node_id", id}};
+  s.getbatch = counter(s, "ais_target_getbatch_count",
+                       "GetBatch work items finished on this node (as DT)");
+  s.obj_count = counter(s, "ais_target_getbatch_obj_count",
+                        "Whole objects delivered by GetBatch (size > 0)");
+  s.file_count = counter(s, "ais_target_getbatch_file_count",
+                         "Files from shards delivered by GetBatch (size > 0)");
+  s.obj_bytes = counter(s, "ais_target_getbatch_obj_bytes",
+                        "Bytes of whole objects delivered by GetBatch");
+  s.file_bytes = counter(s, "ais_target_getbatch_file_bytes",
+                         "Bytes of files from shards delivered by GetBatch");
+  s.gfn_count = counter(s, "ais_target_getbatch_gfn_count",
+                        "GetBatch get-from-neighbor attempts");
+  s.rxwait_ns = counter(s, "ais_target_getbatch_rxwait_ns",
+                        "Time connections waited for the next entry (ns)");
+  s.throttle_ns = counter(s, "ais_target_getbatch_throttle_ns",
+                          "Time GetBatch admission slept (ns)");
+  s.err = counter(s, "ais_target_err_getbatch_count",
+                  "Failed GetBatch work items and rejected requests");
+  s.err_soft = counter(s, "ais_target_err_soft_getbatch_count",
+                       "Missing entries turned into placeholders");
+  s.err_gfn = counter(s, "ais_target_err_gfn_getbatch_count",
+                       "Failed get-from-neighbor attempts");
+  s.latency = &prometheus::BuildHistogram()
+                 .Name("moss_getbatch_duration_seconds")
+                 .Help("Lifetime of GetBatch work items")
+                 .Labels(s.labels)
+                 .Register(*s.registry)
+                 .Add({}, seconds_buckets());
+  s.ttfb = &prometheus::BuildHistogram()
+              .Name("moss_getbatch_ttfb_seconds")
+              .Help("Time from a GetBatch request to its first archive byte")
+              .Labels(s.labels)
+              .Register(*s.registry)
+              .Add({}, seconds_buckets());
+  s.window = &prometheus::BuildGauge()
+                .Name("moss_getbatch_window_bytes")
+                .Help("Bytes GetBatch work items hold ahead of their cursor")
+                .Labels(s.labels)
+                .Register(*s.registry)
+                .Add({});
+  s.http_count = &prometheus::BuildCounter()
+                    .Name("moss_http_requests_total")
+                    .Help("HTTP requests by method, route and status")
+                    .Labels(s.labels)
+                    .Register(*s.registry);
+  s.http_latency = &prometheus::BuildHistogram()
+                      .Name("moss_http_request_duration_seconds")
+                      .Help("HTTP request durations by method and route")
+                      .Labels(s.labels)
+                      .Register(*s.registry);
+}
+
+void record_batch(const batch_outcome& o) {
+  auto& s = the();
+  if (s.getbatch == nullptr)
+    return;
+  s.getbatch->Increment();
+  if (o.failed)
+    s.err->Increment();
+  s.obj_count->Increment(static_cast<double>(o.objects));
+  s.obj_bytes->Increment(static_cast<double>(o.object_bytes));
+  s.file_count->Increment(static_cast<double>(o.files));
+  s.file_bytes->Increment(static_cast<double>(o.file_bytes));
+  s.err_soft->Increment(static_cast<double>(o.soft_errors));
+  s.gfn_count->Increment(static_cast<double>(o.gfn_attempts));
+  s.err_gfn->Increment(static_cast<double>(o.gfn_errors));
+  s.latency->Observe(o.seconds);
+}
+
+void record_ttfb(double seconds) {
+  if (auto* h = the().ttfb)
+    h->Observe(seconds);
+}
+
+void add_rx_wait_ns(uint64_t ns) {
+  if (auto* c = the().rxwait_ns)
+    c->Increment(static_cast<double>(ns));
+}
+
+void add_window_bytes(int64_t delta) {
+  if (auto* g = the().window)
+    g->Increment(static_cast<double>(delta));
+}
+
+void record_http(const std::string& method, const std::string& route,
+                 int status, double seconds) {
+  auto& s = the();
+  if (s.http_count == nullptr)
+    return;
+  s.http_count
+    ->Add({{"method", method},
+           {"route", route},
+           {"code", std::to_string(status)}})
+    .Increment();
+  s.http_latency
+    ->Add({{"method", method}, {"route", route}}, seconds_buckets())
+    .Observe(seconds);
+}
+
+std::string render() {
+  return prometheus::TextSerializer{}.Serialize(the().registry->Collect());
+}
+
+} // namespace moss::metrics
