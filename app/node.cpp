@@ -5,6 +5,7 @@
 #include "actors/proxy/proxy.hpp"
 #include "actors/system_config.hpp"
 #include "actors/target/target.hpp"
+#include "actors/throttle/throttle.hpp"
 #include "core/cluster_view.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -181,6 +182,22 @@ int run_target(const options& opts) {
   ctx.store = &store;
   auto batches = make_batch_backend(sys, target_handle, cfg->get_batch);
   ctx.batches = batches.get();
+  advice_board board;
+  auto sampler = std::make_shared<load_sampler>(mountpaths);
+  auto* backend_ptr = batches.get();
+  load_marks marks;
+  auto& gb = cfg->get_batch;
+  marks.pending_high = gb.pending_high_wm;
+  marks.pending_critical = gb.pending_critical_wm;
+  marks.memory_high_pct = gb.memory_high_pct;
+  marks.memory_critical_pct = gb.memory_critical_pct;
+  marks.high_sleep_ms = static_cast<uint32_t>(gb.throttle_sleep.count());
+  auto throttle_handle = sys.spawn(
+      throttle, std::function<load_sample()>{[sampler, backend_ptr] {
+        return sampler->sample(backend_ptr->active());
+      }},
+      marks, &board, gb.load_interval);
+  ctx.advice = &board;
   metrics::init(*id);
   srv.serve(http::with_metrics(http::make_target_handler(ctx)));
   caf::anon_send(target_handle, atom::start_v,
@@ -191,6 +208,7 @@ int run_target(const options& opts) {
   log::info("stopping (signal ", sig, ")");
   arm_shutdown_watchdog();
   srv.stop();
+  caf::anon_send_exit(throttle_handle, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(target_handle, caf::exit_reason::user_shutdown);
   return 0;
 }

@@ -240,8 +240,20 @@ expected<config> parse_config(const std::string& json,
              int64_t{1} << 40);
   rd.integer("get_batch.window_entries", gb.window_entries, 1, 1'000'000);
   rd.integer("get_batch.chunk_bytes", gb.chunk_bytes, 4096, 16 << 20);
+  rd.integer("get_batch.pending_high_wm", gb.pending_high_wm, 1, 1'000'000);
+  rd.integer("get_batch.pending_critical_wm", gb.pending_critical_wm, 1,
+             1'000'000);
+  rd.integer("get_batch.memory_high_pct", gb.memory_high_pct, 1, 100);
+  rd.integer("get_batch.memory_critical_pct", gb.memory_critical_pct, 1, 100);
+  rd.span("get_batch.throttle_sleep", gb.throttle_sleep, duration{0},
+          duration{10'000});
+  rd.span("get_batch.load_interval", gb.load_interval, duration{10},
+          duration{60'000});
   if (rd.failed())
     return rd.first_error();
+  if (gb.pending_high_wm > gb.pending_critical_wm)
+    return bad("\"get_batch.pending_high_wm\" must not exceed "
+               "\"get_batch.pending_critical_wm\"");
   // AIStore's rules: 0 selects the default; max_gfn <= max_soft_errs.
   if (gb.max_soft_errs == 0)
     gb.max_soft_errs = 8;

@@ -79,6 +79,17 @@ struct get_batch_config {
   uint32_t window_entries = 4096;
   /// Largest piece of an object sent in one message between nodes.
   uint32_t chunk_bytes = 1u << 20;
+  /// Live work items from which new ones are slowed down (AIStore: 96).
+  uint32_t pending_high_wm = 96;
+  /// Live work items from which new ones get 429 (AIStore: 256).
+  uint32_t pending_critical_wm = 256;
+  /// Memory use (percent) from which new work is slowed down / refused.
+  uint32_t memory_high_pct = 90;
+  uint32_t memory_critical_pct = 97;
+  /// The pause before a new work item at high load.
+  duration throttle_sleep{10};
+  /// How often a target samples its load.
+  duration load_interval{250};
 };
 
 /// Reading files out of shards (`archpath`).

@@ -1,16 +1,16 @@
 #include "core/metrics.hpp"
 
-#include <algorithm>
-#include <map>
-#include <memory>
-#include <mutex>
-
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <mutex>
 
 namespace moss::metrics {
 
@@ -22,7 +22,7 @@ using prometheus::Histogram;
 
 struct state {
   std::shared_ptr<prometheus::Registry> registry
-    = std::make_shared<prometheus::Registry>();
+      = std::make_shared<prometheus::Registry>();
   std::map<std::string, std::string> labels;
   Counter* getbatch = nullptr;
   Counter* obj_count = nullptr;
@@ -35,6 +35,7 @@ struct state {
   Counter* err = nullptr;
   Counter* err_soft = nullptr;
   Counter* err_gfn = nullptr;
+  Counter* rejected = nullptr;
   Histogram* latency = nullptr;
   Histogram* ttfb = nullptr;
   Gauge* window = nullptr;
@@ -50,11 +51,11 @@ state& the() {
 
 Counter* counter(state& s, const std::string& name, const std::string& help) {
   return &prometheus::BuildCounter()
-            .Name(name)
-            .Help(help)
-            .Labels(s.labels)
-            .Register(*s.registry)
-            .Add({});
+              .Name(name)
+              .Help(help)
+              .Labels(s.labels)
+              .Register(*s.registry)
+              .Add({});
 }
 
 Histogram::BucketBoundaries seconds_buckets() {
@@ -93,35 +94,37 @@ void init(const std::string& node_id) {
   s.err_soft = counter(s, "ais_target_err_soft_getbatch_count",
                        "Missing entries turned into placeholders");
   s.err_gfn = counter(s, "ais_target_err_gfn_getbatch_count",
-                       "Failed get-from-neighbor attempts");
+                      "Failed get-from-neighbor attempts");
+  s.rejected = counter(s, "moss_getbatch_rejected_total",
+                       "GetBatch requests refused with 429 (overload)");
   s.latency = &prometheus::BuildHistogram()
-                 .Name("moss_getbatch_duration_seconds")
-                 .Help("Lifetime of GetBatch work items")
-                 .Labels(s.labels)
-                 .Register(*s.registry)
-                 .Add({}, seconds_buckets());
+                   .Name("moss_getbatch_duration_seconds")
+                   .Help("Lifetime of GetBatch work items")
+                   .Labels(s.labels)
+                   .Register(*s.registry)
+                   .Add({}, seconds_buckets());
   s.ttfb = &prometheus::BuildHistogram()
-              .Name("moss_getbatch_ttfb_seconds")
-              .Help("Time from a GetBatch request to its first archive byte")
-              .Labels(s.labels)
-              .Register(*s.registry)
-              .Add({}, seconds_buckets());
-  s.window = &prometheus::BuildGauge()
-                .Name("moss_getbatch_window_bytes")
-                .Help("Bytes GetBatch work items hold ahead of their cursor")
+                .Name("moss_getbatch_ttfb_seconds")
+                .Help("Time from a GetBatch request to its first archive byte")
                 .Labels(s.labels)
                 .Register(*s.registry)
-                .Add({});
+                .Add({}, seconds_buckets());
+  s.window = &prometheus::BuildGauge()
+                  .Name("moss_getbatch_window_bytes")
+                  .Help("Bytes GetBatch work items hold ahead of their cursor")
+                  .Labels(s.labels)
+                  .Register(*s.registry)
+                  .Add({});
   s.http_count = &prometheus::BuildCounter()
-                    .Name("moss_http_requests_total")
-                    .Help("HTTP requests by method, route and status")
-                    .Labels(s.labels)
-                    .Register(*s.registry);
-  s.http_latency = &prometheus::BuildHistogram()
-                      .Name("moss_http_request_duration_seconds")
-                      .Help("HTTP request durations by method and route")
+                      .Name("moss_http_requests_total")
+                      .Help("HTTP requests by method, route and status")
                       .Labels(s.labels)
                       .Register(*s.registry);
+  s.http_latency = &prometheus::BuildHistogram()
+                        .Name("moss_http_request_duration_seconds")
+                        .Help("HTTP request durations by method and route")
+                        .Labels(s.labels)
+                        .Register(*s.registry);
 }
 
 void record_batch(const batch_outcome& o) {
@@ -139,6 +142,19 @@ void record_batch(const batch_outcome& o) {
   s.gfn_count->Increment(static_cast<double>(o.gfn_attempts));
   s.err_gfn->Increment(static_cast<double>(o.gfn_errors));
   s.latency->Observe(o.seconds);
+}
+
+void record_rejected() {
+  auto& s = the();
+  if (s.rejected == nullptr)
+    return;
+  s.rejected->Increment();
+  s.err->Increment();
+}
+
+void add_throttle_ns(uint64_t ns) {
+  if (auto* c = the().throttle_ns)
+    c->Increment(static_cast<double>(ns));
 }
 
 void record_ttfb(double seconds) {
@@ -162,13 +178,12 @@ void record_http(const std::string& method, const std::string& route,
   if (s.http_count == nullptr)
     return;
   s.http_count
-    ->Add({{"method", method},
-           {"route", route},
-           {"code", std::to_string(status)}})
-    .Increment();
-  s.http_latency
-    ->Add({{"method", method}, {"route", route}}, seconds_buckets())
-    .Observe(seconds);
+      ->Add({{"method", method},
+             {"route", route},
+             {"code", std::to_string(status)}})
+      .Increment();
+  s.http_latency->Add({{"method", method}, {"route", route}}, seconds_buckets())
+      .Observe(seconds);
 }
 
 std::string render() {

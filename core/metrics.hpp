@@ -28,6 +28,12 @@ void record_batch(const batch_outcome& outcome);
 /// Time from request to the first archive byte on the wire.
 void record_ttfb(double seconds);
 
+/// A GetBatch request refused with 429 (counted as an error, as in AIStore).
+void record_rejected();
+
+/// Time admission slept before a work item (`..._throttle_ns`).
+void add_throttle_ns(uint64_t ns);
+
 /// Time a connection waited for the next entry (`..._rxwait_ns`).
 void add_rx_wait_ns(uint64_t ns);
 

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstring>
 #include <random>
+#include <thread>
 #include <unordered_map>
 
 namespace moss::http {
@@ -145,6 +146,30 @@ void serve_batch_on_target(exchange& ex, const request_target& target,
   auto batch = read_batch(ex, target, *ctx.cfg, *map);
   if (!batch)
     return reply_error(ex, batch.error());
+  if (ctx.advice != nullptr) {
+    // Admission: the sampled load, with the live count of work items.
+    auto sample = ctx.advice->last_sample();
+    sample.pending = ctx.batches->active();
+    auto& gb = ctx.cfg->get_batch;
+    load_marks marks;
+    marks.pending_high = gb.pending_high_wm;
+    marks.pending_critical = gb.pending_critical_wm;
+    marks.memory_high_pct = gb.memory_high_pct;
+    marks.memory_critical_pct = gb.memory_critical_pct;
+    marks.high_sleep_ms = static_cast<uint32_t>(gb.throttle_sleep.count());
+    auto advice = advise(sample, marks);
+    if (advice.level == load_level::critical) {
+      metrics::record_rejected();
+      return reply_error(ex, 429,
+                         "GetBatch refused: target is overloaded ("
+                             + advice.reason + "); retry later",
+                         {{"Retry-After", "1"}});
+    }
+    if (advice.sleep_ms > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(advice.sleep_ms));
+      metrics::add_throttle_ns(uint64_t{advice.sleep_ms} * 1'000'000);
+    }
+  }
   auto& plan = batch->plan;
   plan.uuid = "gbt-" + random_text(12, "abcdefghijklmnopqrstuvwxyz0123456789");
   auto streaming = plan.req.strm;

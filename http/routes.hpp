@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "core/load.hpp"
 #include "core/object_store.hpp"
 #include "http/backend.hpp"
 #include "http/server.hpp"
@@ -26,6 +27,8 @@ struct target_context {
   const cluster_view* view = nullptr;
   object_store* store = nullptr;
   batch_backend* batches = nullptr;
+  /// Load advice from the throttle actor (null: admit everything).
+  const advice_board* advice = nullptr;
 };
 
 handler make_proxy_handler(proxy_context ctx);
