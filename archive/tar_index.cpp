@@ -1,6 +1,7 @@
 #include "archive/tar_index.hpp"
 
 #include "archive/shard_reader.hpp"
+#include "core/object_store.hpp"
 
 #include <unistd.h>
 
@@ -15,16 +16,7 @@ namespace {
 constexpr uint64_t block = 512;
 
 bool read_at(int fd, char* buf, size_t n, uint64_t off) {
-  size_t got = 0;
-  while (got < n) {
-    auto r = ::pread(fd, buf + got, n - got, static_cast<off_t>(off + got));
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      return false;
-    got += static_cast<size_t>(r);
-  }
-  return true;
+  return pread_all(fd, buf, n, off);
 }
 
 /// Octal or GNU base-256 numeric field.

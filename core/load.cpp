@@ -1,22 +1,22 @@
 #include "core/load.hpp"
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
 #include <chrono>
 #include <fstream>
 #include <sstream>
-
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 
 namespace moss {
 
 const char* to_string(load_level lvl) {
   switch (lvl) {
-    case load_level::ok:
-      return "ok";
-    case load_level::high:
-      return "high";
-    case load_level::critical:
-      return "critical";
+  case load_level::ok:
+    return "ok";
+  case load_level::high:
+    return "high";
+  case load_level::critical:
+    return "critical";
   }
   return "?";
 }
@@ -24,9 +24,10 @@ const char* to_string(load_level lvl) {
 load_advice advise(const load_sample& s, const load_marks& m) {
   load_advice a;
   auto used_pct = s.mem_total == 0
-                    ? 0.0
-                    : 100.0 * static_cast<double>(s.mem_total - s.mem_available)
-                        / static_cast<double>(s.mem_total);
+                      ? 0.0
+                      : 100.0
+                            * static_cast<double>(s.mem_total - s.mem_available)
+                            / static_cast<double>(s.mem_total);
   auto critical = [&](std::string why) {
     a.level = load_level::critical;
     a.reason = std::move(why);
@@ -36,10 +37,9 @@ load_advice advise(const load_sample& s, const load_marks& m) {
     return critical("pending work items " + std::to_string(s.pending)
                     + " >= " + std::to_string(m.pending_critical));
   if (used_pct >= m.memory_critical_pct)
-    return critical("memory " + std::to_string(static_cast<int>(used_pct))
-                    + "% used >= "
-                    + std::to_string(static_cast<int>(m.memory_critical_pct))
-                    + "%");
+    return critical(
+        "memory " + std::to_string(static_cast<int>(used_pct)) + "% used >= "
+        + std::to_string(static_cast<int>(m.memory_critical_pct)) + "%");
   std::string why;
   if (s.pending >= m.pending_high)
     why = "pending work items " + std::to_string(s.pending);
@@ -67,8 +67,8 @@ namespace {
 uint64_t now_ms() {
   using namespace std::chrono;
   return static_cast<uint64_t>(
-    duration_cast<milliseconds>(steady_clock::now().time_since_epoch())
-      .count());
+      duration_cast<milliseconds>(steady_clock::now().time_since_epoch())
+          .count());
 }
 
 /// A value from a cgroup v2 file, or 0 ("max" or missing).
@@ -150,7 +150,7 @@ load_sample load_sampler::sample(uint64_t pending) {
       if (last_ms_ > 0 && now > last_ms_ && ticks >= io_ticks_[i])
         s.disk_pct = std::max(s.disk_pct,
                               100.0 * static_cast<double>(ticks - io_ticks_[i])
-                                / static_cast<double>(now - last_ms_));
+                                  / static_cast<double>(now - last_ms_));
       io_ticks_[i] = ticks;
     }
   }

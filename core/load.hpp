@@ -53,7 +53,7 @@ load_advice advise(const load_sample& s, const load_marks& marks);
 
 /// The latest advice, written by the throttle actor, read by any thread.
 class advice_board {
-public:
+ public:
   load_advice current() const {
     std::lock_guard guard{mtx_};
     return advice_;
@@ -68,7 +68,7 @@ public:
     advice_ = std::move(a);
   }
 
-private:
+ private:
   mutable std::mutex mtx_;
   load_sample sample_;
   load_advice advice_;
@@ -77,12 +77,12 @@ private:
 /// Reads memory, CPU and disk from /proc (and the cgroup, if limited). CPU
 /// and disk are shares of the time since the previous call.
 class load_sampler {
-public:
+ public:
   /// @param mountpaths whose devices count for disk utilization.
   explicit load_sampler(const std::vector<std::string>& mountpaths);
   load_sample sample(uint64_t pending);
 
-private:
+ private:
   std::vector<std::string> devices_;
   uint64_t cpu_busy_ = 0;
   uint64_t cpu_total_ = 0;

@@ -111,6 +111,33 @@ size_t clear_directory(const fs::path& dir) {
 
 } // namespace
 
+bool pread_all(int fd, char* buf, size_t size, uint64_t offset) {
+  size_t got = 0;
+  while (got < size) {
+    auto n
+        = ::pread(fd, buf + got, size - got, static_cast<off_t>(offset + got));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return false;
+    got += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool write_all(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    auto n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return false;
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
 std::string checksum_hex(uint64_t checksum) {
   char buf[17];
   std::snprintf(buf, sizeof(buf), "%016llx",
@@ -159,17 +186,9 @@ object_writer::~object_writer() {
 
 expected<void> object_writer::append(const char* data, size_t size) {
   XXH64_update(static_cast<XXH64_state_t*>(hash_state_), data, size);
-  while (size > 0) {
-    auto n = ::write(fd_, data, size);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return errno_error(errno, "write");
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-    size_ += static_cast<uint64_t>(n);
-  }
+  if (!write_all(fd_, data, size))
+    return errno_error(errno, "write");
+  size_ += size;
   return {};
 }
 

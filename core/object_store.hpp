@@ -118,6 +118,12 @@ class object_store {
   size_t recovered_ = 0;
 };
 
+/// Reads exactly `size` bytes at `offset`; false on an error or early EOF.
+bool pread_all(int fd, char* buf, size_t size, uint64_t offset);
+
+/// Writes all of `data`; false on an error (errno tells which).
+bool write_all(int fd, const char* data, size_t size);
+
 /// Hex form of a checksum, 16 lowercase digits.
 std::string checksum_hex(uint64_t checksum);
 

@@ -108,19 +108,6 @@ int open_spool(const std::string& dir) {
   return fd;
 }
 
-bool write_all(int fd, const std::string& data) {
-  size_t off = 0;
-  while (off < data.size()) {
-    auto n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return false;
-    off += static_cast<size_t>(n);
-  }
-  return true;
-}
-
 } // namespace
 
 void serve_batch_on_proxy(exchange& ex, const request_target& target,
@@ -224,7 +211,7 @@ void serve_batch_on_target(exchange& ex, const request_target& target,
   uint64_t size = 0;
   auto chunk = std::move(first);
   for (;;) {
-    if (!write_all(fd, chunk->data)) {
+    if (!write_all(fd, chunk->data.data(), chunk->data.size())) {
       ::close(fd);
       return reply_error(ex, 507,
                          "cannot spool the archive: "

@@ -119,17 +119,24 @@ void target_lost(wi_ptr self, uint32_t slot, const std::string& why) {
   pump(self);
 }
 
+/// A fetch request came back (answered or not): its budget and entries are
+/// free again; whatever arrived is accounted separately.
+void settle_request(work_item_state& st, fetch_target& t,
+                    const std::vector<uint32_t>& items, uint64_t budget) {
+  --t.inflight;
+  st.held -= budget;
+  st.reserved -= budget;
+  for (auto idx : items)
+    st.entries[idx].requested = false;
+}
+
 void on_reply(wi_ptr self, uint32_t slot, const std::vector<uint32_t>& items,
               uint64_t budget, fetch_reply& reply) {
   auto& st = self->state;
   if (st.failed)
     return;
   auto& t = st.targets[slot];
-  --t.inflight;
-  st.held -= budget;
-  st.reserved -= budget;
-  for (auto idx : items)
-    st.entries[idx].requested = false;
+  settle_request(st, t, items, budget);
   for (auto& r : reply.results) {
     if (r.index >= st.entries.size())
       return fail(self, make_error(ec::internal,
@@ -173,11 +180,7 @@ void on_fetch_error(wi_ptr self, uint32_t slot,
   if (st.failed)
     return;
   auto& t = st.targets[slot];
-  --t.inflight;
-  st.held -= budget;
-  st.reserved -= budget;
-  for (auto idx : items)
-    st.entries[idx].requested = false;
+  settle_request(st, t, items, budget);
   if (err == caf::sec::request_timeout) {
     // Get-from-neighbor: ask the owner again, a bounded number of times.
     if (st.cfg.max_gfn >= 0 && st.gfn_attempts < st.cfg.max_gfn) {

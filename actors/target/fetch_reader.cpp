@@ -174,16 +174,8 @@ class shard_view {
                                 + std::to_string(limits_.max_member_bytes)
                                 + " bytes");
         std::string data(it->second.size, '\0');
-        size_t got = 0;
-        while (got < data.size()) {
-          auto r = ::pread(obj->fd(), data.data() + got, data.size() - got,
-                           static_cast<off_t>(it->second.offset + got));
-          if (r < 0 && errno == EINTR)
-            continue;
-          if (r <= 0)
-            return make_error(ec::io_error, "cannot read " + n + " in " + what);
-          got += static_cast<size_t>(r);
-        }
+        if (!pread_all(obj->fd(), data.data(), data.size(), it->second.offset))
+          return make_error(ec::io_error, "cannot read " + n + " in " + what);
         auto shared = std::make_shared<const std::string>(std::move(data));
         auto k = cache_key(path, obj->meta(), n);
         cache_.put(k, shared);
@@ -283,21 +275,11 @@ fetch_reply serve_fetch(const object_store& store, const fetch_request& req,
       r.data.assign(*member, pos, want);
     } else {
       r.data.resize(want);
-      size_t got = 0;
-      while (got < want) {
-        auto n = ::pread(obj->fd(), r.data.data() + got, want - got,
-                         static_cast<off_t>(pos + got));
-        if (n < 0 && errno == EINTR)
-          continue;
-        if (n <= 0)
-          break;
-        got += static_cast<size_t>(n);
-      }
-      if (got < want) {
+      if (!pread_all(obj->fd(), r.data.data(), want, pos)) {
         reply.results.push_back(failure(
-            item, make_error(ec::io_error, "cannot read " + what + ": "
-                                               + (errno ? std::strerror(errno)
-                                                        : "it shrank"))));
+            item, make_error(ec::io_error, "cannot read " + what
+                                               + ": it shrank or the disk "
+                                                 "failed")));
         continue;
       }
     }

@@ -1,8 +1,8 @@
 #include "actors/throttle/throttle.hpp"
 
-#include <caf/all.hpp>
-
 #include "core/log.hpp"
+
+#include <caf/all.hpp>
 
 namespace moss {
 

@@ -1,17 +1,17 @@
 #pragma once
 
-#include <chrono>
-#include <functional>
-
 #include "actors/actors.hpp"
 #include "core/load.hpp"
+
+#include <chrono>
+#include <functional>
 
 namespace moss {
 
 /// The THROTTLE actor interface: samples load on a timer.
 using throttle_actor = caf::typed_actor<
-  // Takes a sample and publishes new advice, then re-arms the timer.
-  caf::reacts_to<atom::tick>>;
+    // Takes a sample and publishes new advice, then re-arms the timer.
+    caf::reacts_to<atom::tick>>;
 
 struct throttle_state {
   std::function<load_sample()> sample;

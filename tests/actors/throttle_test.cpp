@@ -1,12 +1,11 @@
+#include "actors/system_config.hpp"
 #include "actors/throttle/throttle.hpp"
-
-#include <gtest/gtest.h>
 
 #include <caf/all.hpp>
 
-#include <deque>
+#include <gtest/gtest.h>
 
-#include "actors/system_config.hpp"
+#include <deque>
 
 namespace moss {
 namespace {
@@ -14,10 +13,10 @@ namespace {
 using namespace std::chrono_literals;
 
 class throttle_test : public ::testing::Test {
-protected:
+ protected:
   throttle_test()
-    : sys(cfg),
-      sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {
+      : sys(cfg), sched(dynamic_cast<caf::scheduler::test_coordinator&>(
+                      sys.scheduler())) {
     // nop
   }
 
@@ -42,15 +41,13 @@ TEST_F(throttle_test, publishes_advice_for_every_sample_on_its_timer) {
     samples->push_back(s);
   }
   advice_board board;
-  handle = sys.spawn(
-    throttle,
-    std::function<load_sample()>{[samples] {
-      auto s = samples->front();
-      if (samples->size() > 1)
-        samples->pop_front();
-      return s;
-    }},
-    load_marks{}, &board, 250ms);
+  handle = sys.spawn(throttle, std::function<load_sample()>{[samples] {
+                       auto s = samples->front();
+                       if (samples->size() > 1)
+                         samples->pop_front();
+                       return s;
+                     }},
+                     load_marks{}, &board, 250ms);
   sched.run();
   EXPECT_EQ(board.current().level, load_level::ok) << "sampled at start";
   std::vector<load_level> seen;
@@ -59,9 +56,8 @@ TEST_F(throttle_test, publishes_advice_for_every_sample_on_its_timer) {
     sched.run();
     seen.push_back(board.current().level);
   }
-  EXPECT_EQ(seen, (std::vector<load_level>{load_level::high,
-                                           load_level::critical,
-                                           load_level::ok}));
+  EXPECT_EQ(seen, (std::vector<load_level>{
+                      load_level::high, load_level::critical, load_level::ok}));
   EXPECT_EQ(board.last_sample().pending, 2u);
 }
 
