@@ -33,9 +33,10 @@ std::string make_shard(const std::vector<file>& files, int format, int filter,
   archive_write_set_format(a, format);
   if (filter != ARCHIVE_FILTER_NONE)
     archive_write_add_filter(a, filter);
-  if (options != nullptr)
+  if (options != nullptr) {
     EXPECT_EQ(archive_write_set_options(a, options), ARCHIVE_OK)
         << archive_error_string(a);
+  }
   if (passphrase != nullptr)
     archive_write_set_passphrase(a, passphrase);
   archive_write_set_bytes_in_last_block(a, 1);
@@ -133,9 +134,11 @@ TEST_P(every_format, finds_each_member_in_one_pass) {
   auto got = extract(shard, p.fmt, wanted);
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_EQ(got->size(), wanted.size() - 1);
-  for (auto& f : files)
-    if (!f.dir && f.name != "dup")
+  for (auto& f : files) {
+    if (!f.dir && f.name != "dup") {
       EXPECT_EQ(got->at(f.name), f.data) << f.name;
+    }
+  }
   EXPECT_EQ(got->at("dup"), "first") << "the first match wins";
   EXPECT_EQ(got->count("not/there"), 0u);
   // Directory entries never match.
