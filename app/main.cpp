@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
     std::puts("moss " MOSS_VERSION);
     return 0;
   }
+  if (cmd == "show")
+    return run_show(*opts);
   block_stop_signals();
   if (cmd == "proxy")
     return run_proxy(*opts);

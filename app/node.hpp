@@ -14,6 +14,10 @@ int run_target(const options& opts);
 /// SIGINT/SIGTERM; returns the process exit code.
 int run_cluster(const options& opts, const char* self_exe);
 
+/// `moss show cluster [ENDPOINT]`: prints the cluster map and each
+/// target's live work items.
+int run_show(const options& opts);
+
 /// Blocks SIGINT/SIGTERM in every thread created afterwards; call first.
 void block_stop_signals();
 

@@ -13,6 +13,9 @@ usage:
   moss proxy   [options]        run the proxy (gateway) of a cluster
   moss target  --proxy HOST:PORT [options]
                                 run a storage target that joins the proxy
+  moss show cluster [ENDPOINT]  the cluster map and live work items
+                                (ENDPOINT: $AIS_ENDPOINT, else the proxy
+                                at http://127.0.0.1:51080)
   moss version                  print the version
 
 options:

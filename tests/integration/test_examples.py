@@ -48,6 +48,19 @@ class ExamplesTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             split_url("s3://b/x")
 
+    def test_moss_show_cluster(self):
+        from harness import MOSS
+        p = subprocess.run([MOSS, "show", "cluster", self.cluster.url],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for tid in self.cluster.smap()["tmap"]:
+            self.assertRegex(p.stdout, rf"target\s+{tid}\s+http://127\.0\.0\.1:\d+\s+0")
+        self.assertIn("proxy", p.stdout)
+        bad = subprocess.run([MOSS, "show", "cluster", "http://127.0.0.1:1"],
+                             capture_output=True, text=True, timeout=30)
+        self.assertEqual(bad.returncode, 1)
+        self.assertIn("cannot connect", bad.stderr)
+
     def test_curl_walkthrough(self):
         script = os.path.join(EXAMPLES, "curl", "walkthrough.sh")
         p = subprocess.run(["bash", script], capture_output=True, text=True,
