@@ -1,10 +1,10 @@
-#include <cstdio>
-#include <cstdlib>
+#include "app/node.hpp"
+#include "http/client.hpp"
 
 #include <rapidjson/document.h>
 
-#include "app/node.hpp"
-#include "http/client.hpp"
+#include <cstdio>
+#include <cstdlib>
 
 namespace moss::app {
 
