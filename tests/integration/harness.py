@@ -166,7 +166,12 @@ class Cluster:
         self.proxy.start()
         for t in self.targets:
             t.start()
-        self.wait_for_targets(len(self.targets))
+        try:
+            self.wait_for_targets(len(self.targets))
+        except BaseException:
+            # Never leave nodes behind when a test cannot even start.
+            self.stop(remove=False)
+            raise
 
     def stop(self, remove=True):
         for n in self.targets + [self.proxy]:
