@@ -204,8 +204,6 @@ expected<config> parse_config(const std::string& json,
   rd.integer("proxy.caf_port", cfg.proxy.caf_port, 0, port_max);
   rd.integer("target.http_port", cfg.target.http_port, 0, port_max);
   rd.integer("target.caf_port", cfg.target.caf_port, 0, port_max);
-  rd.span("target.join_timeout", cfg.target.join_timeout, duration{100},
-          duration{3'600'000});
   rd.integer("http.max_json_body", cfg.http.max_json_body, 1024,
              int64_t{1} << 34);
   rd.integer("http.max_object_size", cfg.http.max_object_size, 0,

@@ -29,8 +29,6 @@ struct target_config {
   /// 0 picks a free port.
   uint16_t http_port = 0;
   uint16_t caf_port = 0;
-  /// How long a target waits for the proxy before it gives up at start-up.
-  duration join_timeout{10000};
 };
 
 struct http_config {
