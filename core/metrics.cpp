@@ -36,6 +36,7 @@ struct state {
   Counter* err_soft = nullptr;
   Counter* err_gfn = nullptr;
   Counter* rejected = nullptr;
+  Counter* shard_reads = nullptr;
   Histogram* latency = nullptr;
   Histogram* ttfb = nullptr;
   Gauge* window = nullptr;
@@ -95,6 +96,8 @@ void init(const std::string& node_id) {
                        "Missing entries turned into placeholders");
   s.err_gfn = counter(s, "ais_target_err_gfn_getbatch_count",
                       "Failed get-from-neighbor attempts");
+  s.shard_reads = counter(s, "moss_getbatch_shard_reads_total",
+                          "Shards read (and decompressed) to extract files");
   s.rejected = counter(s, "moss_getbatch_rejected_total",
                        "GetBatch requests refused with 429 (overload)");
   s.latency = &prometheus::BuildHistogram()
@@ -142,6 +145,11 @@ void record_batch(const batch_outcome& o) {
   s.gfn_count->Increment(static_cast<double>(o.gfn_attempts));
   s.err_gfn->Increment(static_cast<double>(o.gfn_errors));
   s.latency->Observe(o.seconds);
+}
+
+void add_shard_read() {
+  if (auto* c = the().shard_reads)
+    c->Increment();
 }
 
 void record_rejected() {

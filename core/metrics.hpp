@@ -28,6 +28,9 @@ void record_batch(const batch_outcome& outcome);
 /// Time from request to the first archive byte on the wire.
 void record_ttfb(double seconds);
 
+/// A shard read from disk (and decompressed, if compressed) for its files.
+void add_shard_read();
+
 /// A GetBatch request refused with 429 (counted as an error, as in AIStore).
 void record_rejected();
 

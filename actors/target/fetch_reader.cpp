@@ -2,6 +2,7 @@
 
 #include "archive/tar_index.hpp"
 #include "core/hrw.hpp"
+#include "core/metrics.hpp"
 #include "core/names.hpp"
 
 #include <unistd.h>
@@ -26,6 +27,7 @@ std::atomic<uint64_t> process_scans{0};
 void member_cache::count_scan() {
   ++scans_;
   ++process_scans;
+  metrics::add_shard_read();
 }
 
 uint64_t member_cache::total_scans() {

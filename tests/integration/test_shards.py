@@ -160,8 +160,18 @@ class ShardTest(unittest.TestCase):
         self.assertEqual(tar_members(r.body), [("b/huge.tar/ok.bin", b"fine")])
 
     def shard_scans(self):
-        return sum(request("GET", url + "/v1/daemon?what=getbatch").json()[
-            "shard_scans"] for url in self.cluster.target_urls().values())
+        """Shard reads over all targets, from /metrics (and the daemon
+        endpoint, which must agree)."""
+        total = 0
+        for url in self.cluster.target_urls().values():
+            text = request("GET", url + "/metrics").body.decode()
+            line = next(x for x in text.splitlines()
+                        if x.startswith("moss_getbatch_shard_reads_total{"))
+            reads = int(float(line.rsplit(" ", 1)[1]))
+            self.assertEqual(reads, request(
+                "GET", url + "/v1/daemon?what=getbatch").json()["shard_scans"])
+            total += reads
+        return total
 
     def test_plain_tar_lookups_use_the_stored_index(self):
         files = {f"m/{i}.txt": f"member {i}".encode() for i in range(50)}
