@@ -134,6 +134,11 @@ class FaultsTest(unittest.TestCase):
         conn.close()
         self.wait_for_no_work_items(0, timeout=1.5)
         self.assertLess(time.time() - started, 1.5)
+        # Memory back: nothing of the batch is held ahead of a cursor.
+        metrics = request("GET", self.dt_url(0) + "/metrics").body.decode()
+        window = next(x for x in metrics.splitlines()
+                      if x.startswith("moss_getbatch_window_bytes{"))
+        self.assertEqual(float(window.rsplit(" ", 1)[1]), 0, window)
         # The node still serves batches afterwards.
         names, small = self.batch(repeat=1, coer=False)
         r = request("GET", self.dt_url(0) + "/v1/ml/moss/b", json.dumps(small))
