@@ -1,3 +1,4 @@
+#include "app/cluster_map_client.hpp"
 #include "app/node.hpp"
 #include "core/log.hpp"
 #include "http/client.hpp"
@@ -45,26 +46,15 @@ pid_t spawn_child(const char* exe, const child& c) {
 
 /// Number of targets in the proxy's map, or -1 if the proxy does not answer.
 int joined_targets(const std::string& proxy_url) {
-  auto res = http::request("GET", proxy_url + "/v1/daemon?what=smap", {}, {},
-                           std::chrono::seconds(2));
-  if (!res || res->status != 200)
-    return -1;
-  rapidjson::Document doc;
-  doc.Parse(res->body.c_str());
-  if (doc.HasParseError() || !doc.HasMember("tmap"))
-    return -1;
-  return static_cast<int>(doc["tmap"].MemberCount());
+  auto map = fetch_cluster_map(proxy_url, std::chrono::seconds(2));
+  return map ? static_cast<int>((*map)["tmap"].MemberCount()) : -1;
 }
 
 void print_targets(const std::string& proxy_url) {
-  auto res = http::request("GET", proxy_url + "/v1/daemon?what=smap");
-  if (!res)
+  auto map = fetch_cluster_map(proxy_url);
+  if (!map)
     return;
-  rapidjson::Document doc;
-  doc.Parse(res->body.c_str());
-  if (doc.HasParseError() || !doc.HasMember("tmap"))
-    return;
-  for (auto& t : doc["tmap"].GetObject())
+  for (auto& t : (*map)["tmap"].GetObject())
     std::printf("  target %s  %s\n", t.name.GetString(),
                 t.value["public_net"]["direct_url"].GetString());
 }

@@ -185,18 +185,12 @@ int run_target(const options& opts) {
   advice_board board;
   auto sampler = std::make_shared<load_sampler>(mountpaths);
   auto* backend_ptr = batches.get();
-  load_marks marks;
   auto& gb = cfg->get_batch;
-  marks.pending_high = gb.pending_high_wm;
-  marks.pending_critical = gb.pending_critical_wm;
-  marks.memory_high_pct = gb.memory_high_pct;
-  marks.memory_critical_pct = gb.memory_critical_pct;
-  marks.high_sleep_ms = static_cast<uint32_t>(gb.throttle_sleep.count());
   auto throttle_handle = sys.spawn(
       throttle, std::function<load_sample()>{[sampler, backend_ptr] {
         return sampler->sample(backend_ptr->active());
       }},
-      marks, &board, gb.load_interval);
+      load_marks_of(gb), &board, gb.load_interval);
   ctx.advice = &board;
   metrics::init(*id);
   srv.serve(http::with_metrics(http::make_target_handler(ctx)));

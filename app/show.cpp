@@ -1,3 +1,4 @@
+#include "app/cluster_map_client.hpp"
 #include "app/node.hpp"
 #include "http/client.hpp"
 
@@ -26,18 +27,12 @@ int run_show(const options& opts) {
     return 2;
   }
   auto endpoint = endpoint_of(opts);
-  auto res = http::request("GET", endpoint + "/v1/daemon?what=smap");
-  if (!res) {
-    std::fprintf(stderr, "moss: %s\n", res.error().message.c_str());
+  auto fetched = fetch_cluster_map(endpoint);
+  if (!fetched) {
+    std::fprintf(stderr, "moss: %s\n", fetched.error().message.c_str());
     return 1;
   }
-  rapidjson::Document map;
-  map.Parse(res->body.c_str());
-  if (res->status != 200 || map.HasParseError() || !map.HasMember("tmap")) {
-    std::fprintf(stderr, "moss: %s did not return a cluster map (%d)\n",
-                 endpoint.c_str(), res->status);
-    return 1;
-  }
+  auto& map = *fetched;
   std::printf("cluster map v%lld\n",
               static_cast<long long>(map["version"].GetInt64()));
   auto& proxy = map["proxy_si"];

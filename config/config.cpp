@@ -267,6 +267,16 @@ expected<config> parse_config(const std::string& json,
   return cfg;
 }
 
+load_marks load_marks_of(const get_batch_config& gb) {
+  load_marks marks;
+  marks.pending_high = gb.pending_high_wm;
+  marks.pending_critical = gb.pending_critical_wm;
+  marks.memory_high_pct = gb.memory_high_pct;
+  marks.memory_critical_pct = gb.memory_critical_pct;
+  marks.high_sleep_ms = static_cast<uint32_t>(gb.throttle_sleep.count());
+  return marks;
+}
+
 expected<config> load_config(const std::string& path,
                              const std::vector<std::string>& overrides) {
   if (path.empty())

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/error.hpp"
+#include "core/load.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -112,6 +113,9 @@ struct config {
   get_batch_config get_batch;
   shards_config shards;
 };
+
+/// The load marks of the `get_batch` section.
+load_marks load_marks_of(const get_batch_config& gb);
 
 /// The configuration compiled into the binary (`config/default.json`).
 const std::string& default_config_json();

@@ -137,14 +137,7 @@ void serve_batch_on_target(exchange& ex, const request_target& target,
     // Admission: the sampled load, with the live count of work items.
     auto sample = ctx.advice->last_sample();
     sample.pending = ctx.batches->active();
-    auto& gb = ctx.cfg->get_batch;
-    load_marks marks;
-    marks.pending_high = gb.pending_high_wm;
-    marks.pending_critical = gb.pending_critical_wm;
-    marks.memory_high_pct = gb.memory_high_pct;
-    marks.memory_critical_pct = gb.memory_critical_pct;
-    marks.high_sleep_ms = static_cast<uint32_t>(gb.throttle_sleep.count());
-    auto advice = advise(sample, marks);
+    auto advice = advise(sample, load_marks_of(ctx.cfg->get_batch));
     if (advice.level == load_level::critical) {
       metrics::record_rejected();
       return reply_error(ex, 429,

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include <rapidjson/document.h>
+
+#include "core/error.hpp"
+
+namespace moss::app {
+
+/// `GET <endpoint>/v1/daemon?what=smap`, parsed. An unreachable node or an
+/// answer that is not a cluster map (no `tmap`) is an error saying which.
+expected<rapidjson::Document>
+fetch_cluster_map(const std::string& endpoint,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+} // namespace moss::app
