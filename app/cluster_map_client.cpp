@@ -14,9 +14,9 @@ fetch_cluster_map(const std::string& endpoint,
   rapidjson::Document map;
   map.Parse(res->body.c_str());
   if (res->status != 200 || map.HasParseError() || !map.HasMember("tmap"))
-    return make_error(ec::unavailable,
-                      endpoint + " did not return a cluster map ("
-                        + std::to_string(res->status) + ")");
+    return make_error(ec::unavailable, endpoint
+                                           + " did not return a cluster map ("
+                                           + std::to_string(res->status) + ")");
   return map;
 }
 

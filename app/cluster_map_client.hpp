@@ -1,11 +1,11 @@
 #pragma once
 
-#include <chrono>
-#include <string>
+#include "core/error.hpp"
 
 #include <rapidjson/document.h>
 
-#include "core/error.hpp"
+#include <chrono>
+#include <string>
 
 namespace moss::app {
 

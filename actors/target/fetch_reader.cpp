@@ -132,9 +132,10 @@ class shard_view {
   expected<std::shared_ptr<const std::string>>
   member(const fetch_request& req, const fetch_item& item, int64_t& mtime) {
     auto what = display_name(item.bucket, item.objname);
-    auto obj = store_.open(item.bucket, item.objname);
-    if (!obj)
-      return obj.error();
+    auto opened = open_shard(item);
+    if (!opened)
+      return opened.error();
+    auto* obj = *opened;
     mtime = obj->meta().mtime_ns / 1'000'000'000;
     auto path = store_.path_of(item.bucket, item.objname);
     auto name = std::string{archive::normalize_member_name(item.archpath)};
@@ -207,6 +208,17 @@ class shard_view {
   }
 
  private:
+  /// The shard, opened once per request however many of its files it wants.
+  expected<open_object*> open_shard(const fetch_item& item) {
+    auto key = item.bucket + '\0' + item.objname;
+    if (auto it = opened_.find(key); it != opened_.end())
+      return &it->second;
+    auto obj = store_.open(item.bucket, item.objname);
+    if (!obj)
+      return obj.error();
+    return &opened_.emplace(key, std::move(*obj)).first->second;
+  }
+
   static error missing(const fetch_item& item, const std::string& what) {
     return make_error(ec::not_found,
                       item.archpath + " in " + what + " does not exist");
@@ -219,6 +231,8 @@ class shard_view {
   std::map<std::string, std::shared_ptr<const std::string>> local_;
   /// Keys this request already looked for in a scan.
   std::set<std::string> scanned_;
+  /// Shards opened by this request, by bucket and name.
+  std::map<std::string, open_object> opened_;
 };
 
 } // namespace
