@@ -1,5 +1,6 @@
 #include "http/common_routes.hpp"
 
+#include "core/hrw.hpp"
 #include "core/metrics.hpp"
 #include "core/names.hpp"
 #include "http/routes.hpp"
@@ -48,6 +49,23 @@ handler with_metrics(handler h) {
         = std::chrono::steady_clock::now() - start;
     metrics::record_http(ex.method(), route, ex.status(), took.count());
   };
+}
+
+expected<routed_object> route_object(const exchange& ex,
+                                     const request_target& target,
+                                     const cluster_map& map) {
+  auto addr = parse_object_path(target, map);
+  if (!addr)
+    return addr.error();
+  auto& method = ex.method();
+  if (method != "GET" && method != "HEAD" && method != "PUT"
+      && method != "DELETE")
+    return make_error(ec::method_not_allowed,
+                      "method " + method + " is not supported on objects");
+  auto owner = map.owner(object_uname("ais", addr->bucket, addr->object));
+  if (owner == nullptr)
+    return make_error(ec::unavailable, "the cluster has no targets");
+  return routed_object{std::move(*addr), owner};
 }
 
 bool serve_common(exchange& ex, const request_target& target,

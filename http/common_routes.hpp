@@ -20,6 +20,18 @@ struct object_address {
 expected<object_address> parse_object_path(const request_target& target,
                                            const cluster_map& map);
 
+/// An object request with its owner (a target of the map it came from).
+struct routed_object {
+  object_address addr;
+  const node_info* owner = nullptr;
+};
+
+/// Validates an object request (path, bucket, method) and finds the owner
+/// in `map`; the caller keeps `map` alive while it uses the owner.
+expected<routed_object> route_object(const exchange& ex,
+                                     const request_target& target,
+                                     const cluster_map& map);
+
 /// Answers `/v1/health` and `/v1/daemon?what=smap`; false if the path is
 /// neither.
 bool serve_common(exchange& ex, const request_target& target,

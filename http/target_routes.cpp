@@ -1,4 +1,3 @@
-#include "core/hrw.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -113,17 +112,12 @@ class target_routes {
  private:
   void serve_object(exchange& ex, const request_target& target) {
     auto map = ctx_.view->current();
-    auto addr = parse_object_path(target, *map);
-    if (!addr)
-      return reply_error(ex, addr.error());
+    auto routed = route_object(ex, target, *map);
+    if (!routed)
+      return reply_error(ex, routed.error());
     auto& method = ex.method();
-    if (method != "GET" && method != "HEAD" && method != "PUT"
-        && method != "DELETE")
-      return reply_error(ex, 405,
-                         "method " + method + " is not supported on objects");
-    auto owner = map->owner(object_uname("ais", addr->bucket, addr->object));
-    if (owner == nullptr)
-      return reply_error(ex, 503, "the cluster has no targets");
+    auto* addr = &routed->addr;
+    auto* owner = routed->owner;
     if (owner->id != ctx_.self_id)
       return redirect(ex, owner->http_url,
                       object_path(addr->bucket, addr->object),
