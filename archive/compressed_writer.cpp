@@ -69,18 +69,14 @@ class lz4_compressor : public compressor {
     }
   }
   void flush(std::string& out) override {
-    begin(out);
-    auto old = grow(out, LZ4F_compressBound(0, &prefs_));
-    auto written = LZ4F_flush(ctx_, &out[old], out.size() - old, nullptr);
-    check(written);
-    out.resize(old + written);
+    tail(out, [this](char* dst, size_t cap) {
+      return LZ4F_flush(ctx_, dst, cap, nullptr);
+    });
   }
   void end(std::string& out) override {
-    begin(out);
-    auto old = grow(out, LZ4F_compressBound(0, &prefs_));
-    auto written = LZ4F_compressEnd(ctx_, &out[old], out.size() - old, nullptr);
-    check(written);
-    out.resize(old + written);
+    tail(out, [this](char* dst, size_t cap) {
+      return LZ4F_compressEnd(ctx_, dst, cap, nullptr);
+    });
   }
 
  private:
@@ -92,6 +88,15 @@ class lz4_compressor : public compressor {
   static void check(size_t rc) {
     if (LZ4F_isError(rc))
       throw std::runtime_error(LZ4F_getErrorName(rc));
+  }
+  /// Runs a frame call that emits only buffered data (flush or end).
+  template <class Call>
+  void tail(std::string& out, Call call) {
+    begin(out);
+    auto old = grow(out, LZ4F_compressBound(0, &prefs_));
+    auto written = call(&out[old], out.size() - old);
+    check(written);
+    out.resize(old + written);
   }
   void begin(std::string& out) {
     if (started_)
