@@ -226,10 +226,12 @@ class GetBatchTest(unittest.TestCase):
         for n in names:
             o = owner_of(self.smap, "b1", n)
             counts[o] = counts.get(o, 0) + 1
-        most = max(counts, key=counts.get)
-        self.assertTrue(r.header("Location").startswith(
-            self.smap["tmap"][most]["public_net"]["direct_url"]
-            + "/v1/ml/moss/b1"))
+        # Several targets may tie for most entries; any of them is right.
+        top = max(counts.values())
+        allowed = {self.smap["tmap"][o]["public_net"]["direct_url"]
+                   + "/v1/ml/moss/b1" for o, c in counts.items() if c == top}
+        location = r.header("Location")
+        self.assertIn(location.split("?")[0], allowed)
         dts = set()
         for _ in range(9):
             r = get_batch(self.url(), body, bucket="b1", follow=False)
