@@ -59,13 +59,18 @@ using proxy_actor = caf::typed_actor<
     caf::replies_to<atom::create, std::string>::with<int64_t>,
     // Destroys a bucket on every target; replies with the new map version.
     caf::replies_to<atom::destroy, std::string>::with<int64_t>,
+    // Sets cluster-wide runtime settings (`key=value`, validated by the
+    // caller); replies with the new map version.
+    caf::replies_to<atom::configure, std::vector<std::string>>::with<int64_t>,
     // Lists one page of a bucket, merged over all targets.
     caf::replies_to<atom::list, list_query>::with<list_page>>;
 
 /// The WORK ITEM interface: one per GetBatch request, on the DT.
 using work_item_actor = caf::typed_actor<
     // The serializer handed `n` payload bytes to the client: more may come.
-    caf::reacts_to<atom::credit, uint64_t>>;
+    caf::reacts_to<atom::credit, uint64_t>,
+    // The pause advised by the throttle is over: fetch on.
+    caf::reacts_to<atom::tick>>;
 
 /// The SERIALIZER interface: turns in-order slices into archive bytes and
 /// hands them to the HTTP connection that pulls them.

@@ -10,7 +10,7 @@ namespace moss {
 
 namespace {
 
-constexpr auto bucket_timeout = std::chrono::seconds(30);
+constexpr auto map_timeout = std::chrono::seconds(30);
 constexpr auto list_timeout = std::chrono::seconds(90);
 
 class actor_proxy_backend final : public http::proxy_backend {
@@ -21,11 +21,16 @@ class actor_proxy_backend final : public http::proxy_backend {
   }
 
   expected<void> create_bucket(const std::string& name) override {
-    return bucket_call(atom::create_v, name);
+    return map_call(atom::create_v, name);
   }
 
   expected<void> destroy_bucket(const std::string& name) override {
-    return bucket_call(atom::destroy_v, name);
+    return map_call(atom::destroy_v, name);
+  }
+
+  expected<void>
+  configure(const std::vector<std::string>& assignments) override {
+    return map_call(atom::configure_v, assignments);
   }
 
   expected<list_page> list_objects(const list_query& query) override {
@@ -43,11 +48,12 @@ class actor_proxy_backend final : public http::proxy_backend {
   }
 
  private:
-  template <class Atom>
-  expected<void> bucket_call(Atom what, const std::string& name) {
+  /// A change of the cluster map; waits until every target has it.
+  template <class Atom, class Arg>
+  expected<void> map_call(Atom what, const Arg& arg) {
     caf::scoped_actor self{sys_};
     expected<void> result;
-    self->request(proxy_, bucket_timeout, what, name)
+    self->request(proxy_, map_timeout, what, arg)
         .receive([](int64_t) {},
                  [&](caf::error& err) {
                    result = from_caf_error(err);

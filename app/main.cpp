@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
   }
   if (cmd == "show")
     return run_show(*opts);
+  if (cmd == "config")
+    return run_config(*opts);
   block_stop_signals();
   if (cmd == "proxy")
     return run_proxy(*opts);

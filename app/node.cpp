@@ -63,6 +63,16 @@ int fail(const error& err) {
   return 1;
 }
 
+/// The node's configuration with the cluster's runtime settings on top.
+runtime_config runtime_config_of(const options& opts, const config& cfg) {
+  return runtime_config{cfg, [opts](const std::vector<std::string>& extra) {
+                          auto with = opts;
+                          with.overrides.insert(with.overrides.end(),
+                                                extra.begin(), extra.end());
+                          return effective_config(with);
+                        }};
+}
+
 } // namespace
 
 void block_stop_signals() {
@@ -96,6 +106,7 @@ int run_proxy(const options& opts) {
   auto http_port = srv.listen(host, cfg->proxy.http_port);
   if (!http_port)
     return fail(http_port.error());
+  auto runtime = runtime_config_of(opts, *cfg);
   system_config scfg{*cfg};
   caf::actor_system sys{scfg};
   cluster_view view;
@@ -114,7 +125,7 @@ int run_proxy(const options& opts) {
   auto backend = make_proxy_backend(sys, proxy_handle);
   metrics::init(*id);
   srv.serve(http::with_metrics(
-      http::make_proxy_handler({&*cfg, &view, backend.get(), nullptr})));
+      http::make_proxy_handler({&*cfg, &runtime, &view, backend.get()})));
   log::info("proxy ", *id, " serving http://", host, ":", *http_port,
             " (targets join at ", host, ":", *caf_port, ")");
   auto sig = wait_for_stop_signal();
@@ -160,6 +171,10 @@ int run_target(const options& opts) {
   auto url = opts.public_url.empty()
                  ? "http://" + host + ":" + std::to_string(*http_port)
                  : opts.public_url;
+  auto runtime = runtime_config_of(opts, *cfg);
+  // Boards outlive the actor system: work items report until they are gone.
+  job_board jobs;
+  advice_board board;
   system_config scfg{*cfg};
   caf::actor_system sys{scfg};
   cluster_view view;
@@ -177,12 +192,14 @@ int run_target(const options& opts) {
   }
   http::target_context ctx;
   ctx.cfg = &*cfg;
+  ctx.runtime = &runtime;
+  ctx.jobs = &jobs;
   ctx.self_id = *id;
   ctx.view = &view;
   ctx.store = &store;
-  auto batches = make_batch_backend(sys, target_handle, cfg->get_batch);
+  auto batches = make_batch_backend(sys, target_handle,
+                                    work_item_services{&jobs, &board});
   ctx.batches = batches.get();
-  advice_board board;
   auto sampler = std::make_shared<load_sampler>(mountpaths);
   auto* backend_ptr = batches.get();
   auto& gb = cfg->get_batch;

@@ -18,6 +18,9 @@ int run_cluster(const options& opts, const char* self_exe);
 /// target's live work items.
 int run_show(const options& opts);
 
+/// `moss config show|set`: the cluster-wide runtime settings.
+int run_config(const options& opts);
+
 /// Blocks SIGINT/SIGTERM in every thread created afterwards; call first.
 void block_stop_signals();
 

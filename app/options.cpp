@@ -16,6 +16,13 @@ usage:
   moss show cluster [ENDPOINT]  the cluster map and live work items
                                 (ENDPOINT: $AIS_ENDPOINT, else the proxy
                                 at http://127.0.0.1:51080)
+  moss show job [ENDPOINT] [--refresh SECONDS [--count N]]
+                                every GetBatch work item, live and recent,
+                                with its fetches and progress
+  moss config show [ENDPOINT]   the cluster-wide runtime settings
+  moss config set KEY=VALUE... [ENDPOINT]
+                                change get_batch settings on every node,
+                                e.g. get_batch.max_soft_errs=10
   moss version                  print the version
 
 options:
@@ -40,7 +47,8 @@ bool needs_value(const std::string& opt) {
   return opt == "--config" || opt == "--set" || opt == "--data-dir"
          || opt == "--host" || opt == "--port" || opt == "--caf-port"
          || opt == "--proxy" || opt == "--mountpath" || opt == "--public-url"
-         || opt == "--targets" || opt == "--log-level";
+         || opt == "--targets" || opt == "--log-level" || opt == "--refresh"
+         || opt == "--count";
 }
 
 expected<int> parse_port(const std::string& opt, const std::string& text) {
@@ -103,6 +111,20 @@ expected<options> parse_options(int argc, char** argv) {
       opts.overrides.push_back("cluster.targets=" + value);
     } else if (opt == "--log-level") {
       opts.overrides.push_back("log_level=" + value);
+    } else if (opt == "--refresh" || opt == "--count") {
+      try {
+        size_t used = 0;
+        auto number = std::stod(value, &used);
+        if (used != value.size() || number < 0 || number > 1e6)
+          throw std::invalid_argument{value};
+        if (opt == "--refresh")
+          opts.refresh_seconds = number;
+        else
+          opts.count = static_cast<int>(number);
+      } catch (...) {
+        return make_error(ec::invalid_argument,
+                          opt + " expects a number, not \"" + value + "\"");
+      }
     } else if (opt.rfind("--", 0) == 0) {
       return make_error(ec::invalid_argument, "unknown option " + opt);
     } else {

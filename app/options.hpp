@@ -23,6 +23,10 @@ struct options {
   std::vector<std::string> mountpaths;
   /// `--public-url` (targets): the URL other nodes and clients use.
   std::string public_url;
+  /// `--refresh SECONDS` (`show job`): repeat every SECONDS; 0 = once.
+  double refresh_seconds = 0;
+  /// `--count N` (`show job --refresh`): stop after N reports; 0 = never.
+  int count = 0;
   /// Arguments after the command that are not options.
   std::vector<std::string> positional;
 };

@@ -29,6 +29,9 @@ struct cluster_map {
   std::vector<node_info> targets;
   /// Names of the existing (ais://) buckets, sorted.
   std::vector<std::string> buckets;
+  /// Cluster-wide runtime settings (`get_batch.max_soft_errs=10`), sorted by
+  /// key; every node applies them on top of its own configuration.
+  std::vector<std::string> settings;
 
   /// Recomputes every node's digest (after deserialising).
   void refresh_digests();

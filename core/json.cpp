@@ -5,6 +5,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cmath>
+
 namespace moss {
 
 struct json_writer::impl {
@@ -68,6 +70,19 @@ json_writer& json_writer::boolean(bool v) {
 
 json_writer& json_writer::null() {
   impl_->w.Null();
+  return *this;
+}
+
+json_writer& json_writer::number(double v) {
+  if (!std::isfinite(v))
+    impl_->w.Null(); // JSON has no NaN or infinity
+  else
+    impl_->w.Double(v);
+  return *this;
+}
+
+json_writer& json_writer::raw(std::string_view json) {
+  impl_->w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
   return *this;
 }
 

@@ -25,6 +25,9 @@ class json_writer {
   json_writer& integer(int64_t v);
   json_writer& boolean(bool v);
   json_writer& null();
+  json_writer& number(double v);
+  /// Inserts `json`, which must be one complete, valid JSON value.
+  json_writer& raw(std::string_view json);
 
   /// The document written so far.
   std::string str() const;

@@ -89,7 +89,8 @@ void init(const std::string& node_id) {
   s.rxwait_ns = counter(s, "ais_target_getbatch_rxwait_ns",
                         "Time connections waited for the next entry (ns)");
   s.throttle_ns = counter(s, "ais_target_getbatch_throttle_ns",
-                          "Time GetBatch admission slept (ns)");
+                          "Time GetBatch admission and work items paused on "
+                          "load advice (ns)");
   s.err = counter(s, "ais_target_err_getbatch_count",
                   "Failed GetBatch work items and rejected requests");
   s.err_soft = counter(s, "ais_target_err_soft_getbatch_count",
@@ -192,6 +193,32 @@ void record_http(const std::string& method, const std::string& route,
       .Increment();
   s.http_latency->Add({{"method", method}, {"route", route}}, seconds_buckets())
       .Observe(seconds);
+}
+
+std::vector<std::pair<std::string, double>> getbatch_counters() {
+  auto& s = the();
+  std::vector<std::pair<std::string, double>> out;
+  if (s.getbatch == nullptr)
+    return out;
+  std::pair<const char*, Counter*> counters[] = {
+      {"getbatch", s.getbatch},
+      {"obj_count", s.obj_count},
+      {"file_count", s.file_count},
+      {"obj_bytes", s.obj_bytes},
+      {"file_bytes", s.file_bytes},
+      {"gfn", s.gfn_count},
+      {"rxwait_ns", s.rxwait_ns},
+      {"throttle_ns", s.throttle_ns},
+      {"errors", s.err},
+      {"soft_errors", s.err_soft},
+      {"gfn_errors", s.err_gfn},
+      {"rejected", s.rejected},
+      {"shard_reads", s.shard_reads},
+  };
+  for (auto& [name, c] : counters)
+    out.emplace_back(name, c->Value());
+  out.emplace_back("window_bytes", s.window->Value());
+  return out;
 }
 
 std::string render() {

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace moss::metrics {
 
@@ -46,6 +48,10 @@ void add_window_bytes(int64_t delta);
 /// One HTTP request: method, route (e.g. `/v1/objects`), status, duration.
 void record_http(const std::string& method, const std::string& route,
                  int status, double seconds);
+
+/// The GetBatch counters and the window gauge by short name ("getbatch",
+/// "obj_bytes", "rejected", ...), for the console.
+std::vector<std::pair<std::string, double>> getbatch_counters();
 
 /// All metrics in the Prometheus text format (0.0.4).
 std::string render();

@@ -5,6 +5,7 @@
 #include "core/listing.hpp"
 
 #include <string>
+#include <vector>
 
 namespace moss::http {
 
@@ -18,6 +19,9 @@ class proxy_backend {
   virtual expected<void> create_bucket(const std::string& name) = 0;
   virtual expected<void> destroy_bucket(const std::string& name) = 0;
   virtual expected<list_page> list_objects(const list_query& query) = 0;
+  /// Sets cluster-wide runtime settings (already validated).
+  virtual expected<void> configure(const std::vector<std::string>& assignments)
+      = 0;
 };
 
 } // namespace moss::http
@@ -50,8 +54,10 @@ class batch_stream {
 class batch_backend {
  public:
   virtual ~batch_backend() = default;
+  /// Starts a work item with the settings in force for this request.
   virtual std::unique_ptr<batch_stream>
-  start(std::shared_ptr<const batch_plan> plan) = 0;
+  start(std::shared_ptr<const batch_plan> plan, const get_batch_config& cfg)
+      = 0;
   /// Work items alive in this process.
   virtual size_t active() const = 0;
   /// Shards read (and, if compressed, decompressed) so far.

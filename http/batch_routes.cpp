@@ -113,7 +113,8 @@ int open_spool(const std::string& dir) {
 void serve_batch_on_proxy(exchange& ex, const request_target& target,
                           const proxy_context& ctx) {
   auto map = ctx.view->current();
-  auto batch = read_batch(ex, target, *ctx.cfg, *map);
+  auto cfg = config_in_force(ctx.cfg, ctx.runtime, *map);
+  auto batch = read_batch(ex, target, *cfg, *map);
   if (!batch)
     return reply_error(ex, batch.error());
   auto& dt = pick_dt(*batch, *map);
@@ -130,14 +131,16 @@ void serve_batch_on_target(exchange& ex, const request_target& target,
     metrics::record_ttfb(took.count());
   };
   auto map = ctx.view->current();
-  auto batch = read_batch(ex, target, *ctx.cfg, *map);
+  auto cfg = config_in_force(ctx.cfg, ctx.runtime, *map);
+  auto& gb = cfg->get_batch;
+  auto batch = read_batch(ex, target, *cfg, *map);
   if (!batch)
     return reply_error(ex, batch.error());
   if (ctx.advice != nullptr) {
     // Admission: the sampled load, with the live count of work items.
     auto sample = ctx.advice->last_sample();
     sample.pending = ctx.batches->active();
-    auto advice = advise(sample, load_marks_of(ctx.cfg->get_batch));
+    auto advice = advise(sample, load_marks_of(gb));
     if (advice.level == load_level::critical) {
       metrics::record_rejected();
       return reply_error(ex, 429,
@@ -156,10 +159,9 @@ void serve_batch_on_target(exchange& ex, const request_target& target,
   auto fmt = plan.req.format;
   auto count = plan.req.entries.size();
   auto uuid = plan.uuid;
-  auto stream
-      = ctx.batches->start(std::make_shared<const batch_plan>(std::move(plan)));
+  auto stream = ctx.batches->start(
+      std::make_shared<const batch_plan>(std::move(plan)), gb);
   // No single pull may take longer than every retry of one entry.
-  auto& gb = ctx.cfg->get_batch;
   auto timeout = gb.max_wait * (std::max(gb.max_gfn, 0) + 2);
   auto first = stream->pull(timeout);
   if (!first)

@@ -1,6 +1,7 @@
 #include "core/json.hpp"
 #include "core/metrics.hpp"
 #include "core/names.hpp"
+#include "http/admin_routes.hpp"
 #include "http/batch_routes.hpp"
 #include "http/common_routes.hpp"
 #include "http/list_encoding.hpp"
@@ -36,6 +37,8 @@ class proxy_routes {
     if (seg.size() == 1 && seg[0] == "metrics")
       return ex.respond(200, {{"Content-Type", "text/plain; version=0.0.4"}},
                         metrics::render());
+    if (serve_admin_on_proxy(ex, *target, ctx_))
+      return;
     if (seg.size() < 2 || seg[0] != "v1")
       return reply_error(ex, 404, "no such endpoint: " + ex.target());
     if (serve_common(ex, *target, *ctx_.view))

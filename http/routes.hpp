@@ -1,6 +1,8 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "config/runtime.hpp"
+#include "core/jobs.hpp"
 #include "core/load.hpp"
 #include "core/object_store.hpp"
 #include "http/backend.hpp"
@@ -14,7 +16,11 @@ class batch_backend;
 
 /// What the proxy's routes work with.
 struct proxy_context {
+  /// The node's own configuration.
   const config* cfg = nullptr;
+  /// The node's configuration under the cluster's runtime settings (null:
+  /// `cfg` as it is).
+  const runtime_config* runtime = nullptr;
   const cluster_view* view = nullptr;
   proxy_backend* backend = nullptr;
   batch_backend* batches = nullptr;
@@ -23,13 +29,26 @@ struct proxy_context {
 /// What a target's routes work with.
 struct target_context {
   const config* cfg = nullptr;
+  const runtime_config* runtime = nullptr;
   std::string self_id;
   const cluster_view* view = nullptr;
   object_store* store = nullptr;
   batch_backend* batches = nullptr;
   /// Load advice from the throttle actor (null: admit everything).
   const advice_board* advice = nullptr;
+  /// This node's GetBatch work items (null: no console).
+  const job_board* jobs = nullptr;
 };
+
+/// The configuration in force for a request: the node's own with the
+/// runtime settings of `map` on top.
+inline std::shared_ptr<const config>
+config_in_force(const config* own, const runtime_config* runtime,
+                const cluster_map& map) {
+  if (runtime != nullptr)
+    return runtime->with(map.settings);
+  return {std::shared_ptr<const config>{}, own};
+}
 
 handler make_proxy_handler(proxy_context ctx);
 

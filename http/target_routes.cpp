@@ -2,6 +2,7 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/names.hpp"
+#include "http/admin_routes.hpp"
 #include "http/batch_routes.hpp"
 #include "http/common_routes.hpp"
 #include "http/list_encoding.hpp"
@@ -92,6 +93,8 @@ class target_routes {
       w.end_object();
       return reply_json(ex, w.str());
     }
+    if (seg.size() == 3 && seg[1] == "console" && seg[2] == "node")
+      return serve_node_console(ex, ctx_);
     if (serve_common(ex, *target, *ctx_.view))
       return;
     if (seg[1] == "objects")

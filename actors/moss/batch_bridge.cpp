@@ -14,8 +14,9 @@ namespace {
 class actor_batch_stream final : public http::batch_stream {
  public:
   actor_batch_stream(caf::actor_system& sys, serializer_actor ser,
-                     work_item_actor wi)
-      : self_(sys, true), ser_(std::move(ser)), wi_(std::move(wi)) {
+                     work_item_actor wi, std::string uuid, job_board* jobs)
+      : self_(sys, true), ser_(std::move(ser)), wi_(std::move(wi)),
+        uuid_(std::move(uuid)), jobs_(jobs) {
     // nop
   }
 
@@ -27,6 +28,7 @@ class actor_batch_stream final : public http::batch_stream {
 
   expected<http::pull_chunk> pull(std::chrono::milliseconds timeout) override {
     expected<http::pull_chunk> result{make_error(ec::internal, "no reply")};
+    auto asked = std::chrono::steady_clock::now();
     self_->request(ser_, timeout, atom::pull_v)
         .receive(
             [&](pull_reply& r) {
@@ -40,6 +42,14 @@ class actor_batch_stream final : public http::batch_stream {
                             + std::to_string(timeout.count()) + " ms";
               result = std::move(e);
             });
+    if (jobs_ != nullptr) {
+      auto waited = std::chrono::steady_clock::now() - asked;
+      jobs_->add_transfer(
+          uuid_, result ? result->data.size() : 0,
+          static_cast<uint64_t>(
+              std::chrono::duration_cast<std::chrono::nanoseconds>(waited)
+                  .count()));
+    }
     return result;
   }
 
@@ -47,22 +57,28 @@ class actor_batch_stream final : public http::batch_stream {
   caf::scoped_actor self_;
   serializer_actor ser_;
   work_item_actor wi_;
+  std::string uuid_;
+  job_board* jobs_;
 };
 
 class actor_batch_backend final : public http::batch_backend {
  public:
   actor_batch_backend(caf::actor_system& sys, target_actor local,
-                      get_batch_config cfg)
-      : sys_(sys), local_(std::move(local)), cfg_(cfg) {
+                      work_item_services services)
+      : sys_(sys), local_(std::move(local)), services_(services) {
     // nop
   }
 
   std::unique_ptr<http::batch_stream>
-  start(std::shared_ptr<const batch_plan> plan) override {
+  start(std::shared_ptr<const batch_plan> plan,
+        const get_batch_config& cfg) override {
+    auto uuid = plan->uuid;
     auto ser = sys_.spawn(serializer, plan->req.format);
-    auto wi = sys_.spawn(work_item, std::move(plan), ser, local_, cfg_);
+    auto wi
+        = sys_.spawn(work_item, std::move(plan), ser, local_, cfg, services_);
     caf::anon_send(ser, wi);
-    return std::make_unique<actor_batch_stream>(sys_, ser, wi);
+    return std::make_unique<actor_batch_stream>(sys_, ser, wi, std::move(uuid),
+                                                services_.jobs);
   }
 
   size_t active() const override { return work_item_census::live(); }
@@ -72,15 +88,15 @@ class actor_batch_backend final : public http::batch_backend {
  private:
   caf::actor_system& sys_;
   target_actor local_;
-  get_batch_config cfg_;
+  work_item_services services_;
 };
 
 } // namespace
 
-std::unique_ptr<http::batch_backend> make_batch_backend(caf::actor_system& sys,
-                                                        target_actor local,
-                                                        get_batch_config cfg) {
-  return std::make_unique<actor_batch_backend>(sys, std::move(local), cfg);
+std::unique_ptr<http::batch_backend>
+make_batch_backend(caf::actor_system& sys, target_actor local,
+                   work_item_services services) {
+  return std::make_unique<actor_batch_backend>(sys, std::move(local), services);
 }
 
 } // namespace moss

@@ -32,6 +32,64 @@ constexpr uint64_t min_budget = 64 * 1024;
 void flush(wi_ptr self);
 void pump(wi_ptr self);
 
+const char* state_name(const work_item_state& st) {
+  if (st.failed)
+    return "failed";
+  if (st.finished)
+    return "done";
+  if (st.checking)
+    return "checking";
+  if (st.paused)
+    return "throttled";
+  return "running";
+}
+
+job_view job_of(const work_item_state& st) {
+  job_view v;
+  if (!st.plan)
+    return v;
+  v.uuid = st.plan->uuid;
+  v.state = state_name(st);
+  v.format = extension(st.plan->req.format);
+  v.streaming = st.plan->req.strm;
+  v.entries = static_cast<uint32_t>(st.entries.size());
+  v.cursor = st.cursor;
+  v.payload_bytes = st.payload_sent + st.in_serializer;
+  v.window_bytes = st.held;
+  v.reserved_bytes = st.reserved;
+  v.serializer_bytes = st.in_serializer;
+  v.peak_window_bytes = st.peak_held;
+  v.throttle_ns = st.throttle_ns;
+  v.soft_errors = st.soft_errors;
+  v.gfn_attempts = st.gfn_attempts;
+  v.started_ms = st.started_ms;
+  std::chrono::duration<double> age
+      = std::chrono::steady_clock::now() - st.started;
+  v.seconds = age.count();
+  for (auto& t : st.targets)
+    if (t.owned > 0)
+      v.fetches.push_back({t.id, t.owned, t.delivered, t.inflight, t.lost});
+  return v;
+}
+
+/// Shows the work item's progress on the node's job board.
+void publish(const work_item_state& st) {
+  if (st.services.jobs != nullptr && st.plan)
+    st.services.jobs->publish(job_of(st));
+}
+
+/// Moves the work item to the board's recent list (once).
+void retire(work_item_state& st, std::string error) {
+  if (st.services.jobs == nullptr || !st.plan)
+    return;
+  auto v = job_of(st);
+  v.error = std::move(error);
+  if (!v.error.empty())
+    v.state = "failed";
+  st.services.jobs->retire(v);
+  st.services.jobs = nullptr;
+}
+
 /// Keeps the window gauge in step with `held`.
 void report_window(work_item_state& st) {
   auto now = st.failed || st.finished ? 0 : static_cast<int64_t>(st.held);
@@ -84,6 +142,7 @@ void fail(wi_ptr self, error err) {
     return;
   st.failed = true;
   report_outcome(self, true);
+  retire(st, err.message);
   log::info("batch ", st.plan->uuid, " failed: ", err.message);
   self->send(st.serializer, atom::fail_v, to_caf_error(err));
   for (auto& e : st.entries)
@@ -113,6 +172,7 @@ void target_lost(wi_ptr self, uint32_t slot, const std::string& why) {
     e.missing = true;
     e.complete = true;
     e.error = "target " + t.id + " " + why;
+    ++t.delivered;
   }
   t.queue.clear();
   flush(self);
@@ -149,6 +209,7 @@ void on_reply(wi_ptr self, uint32_t slot, const std::vector<uint32_t>& items,
       e.missing = true;
       e.complete = true;
       e.error = r.error;
+      ++t.delivered;
       continue;
     }
     if (r.code != ec::no_error)
@@ -163,8 +224,10 @@ void on_reply(wi_ptr self, uint32_t slot, const std::vector<uint32_t>& items,
       e.received += r.data.size();
       e.chunks.push_back(std::move(r.data));
     }
-    if (r.complete || e.received >= e.total)
+    if (r.complete || e.received >= e.total) {
       e.complete = true;
+      ++t.delivered;
+    }
   }
   while (!t.queue.empty() && st.entries[t.queue.front()].complete)
     t.queue.pop_front();
@@ -231,11 +294,42 @@ fetch_item item_of(const batch_entry& in, uint32_t idx, uint64_t skip) {
                     in.start, in.length, skip};
 }
 
+/// Consults the throttle's advice (at most once per load interval) and
+/// pauses new fetches for the advised time.
+bool pause_on_advice(wi_ptr self) {
+  auto& st = self->state;
+  if (st.paused)
+    return true;
+  if (st.services.advice == nullptr)
+    return false;
+  // The actor clock, so that tests control the time.
+  auto now = self->clock().now();
+  if (now < st.next_advice_check)
+    return false;
+  st.next_advice_check = now + st.cfg.load_interval;
+  // The marks in force for this work item, on the throttle's latest sample.
+  auto advice
+      = advise(st.services.advice->last_sample(), load_marks_of(st.cfg));
+  if (advice.sleep_ms == 0)
+    return false;
+  st.paused = true;
+  st.throttle_ns += uint64_t{advice.sleep_ms} * 1'000'000;
+  metrics::add_throttle_ns(uint64_t{advice.sleep_ms} * 1'000'000);
+  log::debug("batch ", st.plan->uuid, " pauses ", advice.sleep_ms, " ms: load ",
+             to_string(advice.level), " (", advice.reason, ")");
+  self->delayed_send(self, std::chrono::milliseconds(advice.sleep_ms),
+                     atom::tick_v);
+  publish(st);
+  return true;
+}
+
 void pump(wi_ptr self) {
   auto& st = self->state;
   if (st.failed || st.finished)
     return;
   report_window(self);
+  if (pause_on_advice(self))
+    return;
   auto& in = st.plan->req.entries;
   auto horizon = static_cast<uint64_t>(st.cursor) + st.cfg.window_entries;
   for (uint32_t slot = 0; slot < st.targets.size(); ++slot) {
@@ -273,6 +367,7 @@ void pump(wi_ptr self) {
       send_fetch(self, slot, std::move(req));
     }
   }
+  publish(st);
 }
 
 void flush(wi_ptr self) {
@@ -326,6 +421,7 @@ void flush(wi_ptr self) {
   if (st.cursor == st.entries.size()) {
     st.finished = true;
     report_outcome(self, false);
+    retire(st, {});
     self->send(st.serializer, atom::done_v,
                batch_metadata(*st.plan, st.entries));
     log::debug("batch ", st.plan->uuid, " done: ", st.entries.size(),
@@ -337,6 +433,7 @@ void flush(wi_ptr self) {
 /// Strict streaming mode: every entry must exist before the 200 goes out.
 void check_existence(wi_ptr self) {
   auto& state = self->state;
+  state.checking = true;
   auto pending = std::make_shared<size_t>(0);
   auto& in = state.plan->req.entries;
   for (uint32_t slot = 0; slot < state.targets.size(); ++slot) {
@@ -356,6 +453,7 @@ void check_existence(wi_ptr self) {
                   if (r.code != ec::no_error)
                     return fail(self, make_error(r.code, r.error));
                 if (--*pending == 0 && !st.failed) {
+                  st.checking = false;
                   self->send(st.serializer, atom::ready_v);
                   pump(self);
                 }
@@ -368,6 +466,7 @@ void check_existence(wi_ptr self) {
     }
   }
   if (*pending == 0) {
+    state.checking = false;
     self->send(state.serializer, atom::ready_v);
     pump(self);
   }
@@ -400,7 +499,9 @@ void start(wi_ptr self, const peer_table& peers) {
     }
     e.target = it->second;
     st.targets[it->second].queue.push_back(i);
+    ++st.targets[it->second].owned;
   }
+  publish(st);
   for (auto& t : st.targets)
     if (!t.queue.empty())
       self->monitor(t.handle);
@@ -417,6 +518,9 @@ std::atomic<size_t> live_work_items{0};
 } // namespace
 
 work_item_state::~work_item_state() {
+  retire(*this, failed || finished ? std::string{}
+                                   : std::string{"cancelled: the client went "
+                                                 "away or the node stopped"});
   report_outcome(*this, true);
   held = 0;
   report_window(*this);
@@ -464,10 +568,15 @@ std::string batch_metadata(const batch_plan& plan,
 work_item_actor::behavior_type
 work_item(work_item_actor::stateful_pointer<work_item_state> self,
           std::shared_ptr<const batch_plan> plan, serializer_actor ser,
-          target_actor local, get_batch_config cfg) {
+          target_actor local, get_batch_config cfg,
+          work_item_services services) {
   auto& state = self->state;
   state.plan = std::move(plan);
   state.cfg = cfg;
+  state.services = services;
+  state.started_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
   state.serializer = std::move(ser);
   state.entries.resize(state.plan->req.entries.size());
   self->set_down_handler([self](caf::down_msg& msg) {
@@ -489,6 +598,11 @@ work_item(work_item_actor::stateful_pointer<work_item_state> self,
         auto& st = self->state;
         st.held -= std::min(st.held, bytes);
         st.in_serializer -= std::min(st.in_serializer, bytes);
+        st.payload_sent += bytes;
+        pump(self);
+      },
+      [self](atom::tick) {
+        self->state.paused = false;
         pump(self);
       },
   };

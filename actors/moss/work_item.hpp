@@ -3,6 +3,8 @@
 #include "actors/actors.hpp"
 #include "config/config.hpp"
 #include "core/batch.hpp"
+#include "core/jobs.hpp"
+#include "core/load.hpp"
 
 #include <chrono>
 #include <deque>
@@ -36,6 +38,10 @@ struct fetch_target {
   target_actor handle;
   /// Entries it owns that are not complete yet, in request order.
   std::deque<uint32_t> queue;
+  /// Entries it owns in the batch, and how many of them arrived (or are
+  /// known to be missing).
+  uint32_t owned = 0;
+  uint32_t delivered = 0;
   int inflight = 0;
   bool lost = false;
 };
@@ -49,8 +55,17 @@ struct work_item_census {
   static size_t live();
 };
 
+/// What a work item reports to and reads from its node (either may be null).
+struct work_item_services {
+  /// Where the console sees this work item.
+  job_board* jobs = nullptr;
+  /// The throttle's advice, consulted before each new group of fetches.
+  const advice_board* advice = nullptr;
+};
+
 struct work_item_state {
   work_item_census census;
+  work_item_services services;
   std::shared_ptr<const batch_plan> plan;
   get_batch_config cfg;
   serializer_actor serializer;
@@ -69,6 +84,15 @@ struct work_item_state {
   int soft_errors = 0;
   int gfn_attempts = 0;
   int gfn_errors = 0;
+  /// Payload bytes the serializer handed to the client (its credits).
+  uint64_t payload_sent = 0;
+  /// The strict existence check is still running.
+  bool checking = false;
+  /// New fetches wait until the advised pause is over.
+  bool paused = false;
+  uint64_t throttle_ns = 0;
+  std::chrono::steady_clock::time_point next_advice_check;
+  int64_t started_ms = 0;
   /// `held` as last reported to the window gauge.
   int64_t reported_window = 0;
   std::chrono::steady_clock::time_point started
@@ -91,7 +115,8 @@ struct work_item_state {
 work_item_actor::behavior_type
 work_item(work_item_actor::stateful_pointer<work_item_state> self,
           std::shared_ptr<const batch_plan> plan, serializer_actor ser,
-          target_actor local, get_batch_config cfg);
+          target_actor local, get_batch_config cfg,
+          work_item_services services);
 
 /// The `MossResp` JSON of a finished batch.
 std::string batch_metadata(const batch_plan& plan,

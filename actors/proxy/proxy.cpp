@@ -1,6 +1,7 @@
 #include "actors/proxy/proxy.hpp"
 
 #include "actors/error.hpp"
+#include "config/runtime.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/names.hpp"
@@ -101,6 +102,10 @@ expected<cluster_map> load_proxy_state(const std::string& path) {
     if (b.IsString())
       map.buckets.emplace_back(b.GetString());
   std::sort(map.buckets.begin(), map.buckets.end());
+  if (doc.HasMember("settings") && doc["settings"].IsArray())
+    for (auto& s : doc["settings"].GetArray())
+      if (s.IsString())
+        map.settings.emplace_back(s.GetString());
   return map;
 }
 
@@ -112,6 +117,10 @@ expected<void> save_proxy_state(const std::string& path,
   w.key("buckets").begin_array();
   for (auto& b : map.buckets)
     w.string(b);
+  w.end_array();
+  w.key("settings").begin_array();
+  for (auto& s : map.settings)
+    w.string(s);
   w.end_array();
   w.end_object();
   auto tmp = path + ".tmp";
@@ -200,6 +209,19 @@ proxy(proxy_actor::stateful_pointer<proxy_state> self, node_info self_info,
                          "bucket " + display_name(bucket) + " does not exist"));
         auto& bs = st.map.buckets;
         bs.erase(std::lower_bound(bs.begin(), bs.end(), bucket));
+        auto rp = self->make_response_promise<int64_t>();
+        commit_map(self, [rp](int64_t v) mutable {
+          rp.deliver(v);
+        });
+        return rp;
+      },
+      [self](atom::configure, const std::vector<std::string>& assignments)
+          -> caf::result<int64_t> {
+        auto& st = self->state;
+        auto merged = merge_runtime_overrides(st.map.settings, assignments);
+        if (!merged)
+          return to_caf_error(merged.error());
+        st.map.settings = std::move(*merged);
         auto rp = self->make_response_promise<int64_t>();
         commit_map(self, [rp](int64_t v) mutable {
           rp.deliver(v);

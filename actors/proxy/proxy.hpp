@@ -19,10 +19,12 @@ struct proxy_state {
   static inline const char* name = "proxy";
 };
 
-/// Loads the version and buckets that `save_proxy_state` wrote, if any.
+/// Loads the version, buckets and runtime settings that `save_proxy_state`
+/// wrote, if any.
 expected<cluster_map> load_proxy_state(const std::string& path);
 
-/// Writes the version and buckets of `map` to `path` atomically.
+/// Writes the version, buckets and runtime settings of `map` to `path`
+/// atomically.
 expected<void> save_proxy_state(const std::string& path,
                                 const cluster_map& map);
 

@@ -135,7 +135,8 @@ class work_item_test : public ::testing::Test {
     }
     plan->owners = std::move(owners);
     wi = sys.spawn(work_item, std::shared_ptr<const batch_plan>(plan), ser,
-                   caf::actor_cast<target_actor>(handles["A"]), gb);
+                   caf::actor_cast<target_actor>(handles["A"]), gb,
+                   work_item_services{&jobs, &advice});
     spawned.push_back(caf::actor_cast<caf::actor>(wi));
     sched.run();
   }
@@ -160,6 +161,9 @@ class work_item_test : public ::testing::Test {
     return result;
   }
 
+  // The boards outlive the actor system, as on a node.
+  job_board jobs;
+  advice_board advice;
   test_system_config cfg;
   caf::actor_system sys;
   caf::scheduler::test_coordinator& sched;
@@ -218,6 +222,74 @@ TEST_F(work_item_test, duplicates_and_stale_parts_are_dropped) {
   answer("A", 0, {ok(0, "x"), ok(0, "x"), ok(1, "y")});
   answer("B", 0, {ok(2, "z"), ok(2, "z")});
   EXPECT_EQ(output(), (entries{{"b/0", "x"}, {"b/1", "y"}, {"b/2", "z"}}));
+}
+
+TEST_F(work_item_test, the_console_sees_progress_per_target_and_the_outcome) {
+  start({"A", "B", "A"});
+  auto live = jobs.active();
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_EQ(live[0].uuid, "gbt-test");
+  EXPECT_EQ(live[0].state, "running");
+  EXPECT_EQ(live[0].entries, 3u);
+  EXPECT_EQ(live[0].cursor, 0u);
+  ASSERT_EQ(live[0].fetches.size(), 2u);
+  EXPECT_EQ(live[0].fetches[0].target, "A");
+  EXPECT_EQ(live[0].fetches[0].entries, 2u);
+  EXPECT_EQ(live[0].fetches[0].inflight, 1);
+  EXPECT_EQ(live[0].fetches[1].entries, 1u);
+  answer("A", 0, {ok(0, "zero")});
+  live = jobs.active();
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_EQ(live[0].cursor, 1u);
+  EXPECT_EQ(live[0].payload_bytes, 4u);
+  EXPECT_EQ(live[0].fetches[0].delivered, 1u);
+  EXPECT_EQ(live[0].fetches[1].delivered, 0u);
+  answer("B", 0, {ok(1, "one")});
+  answer("A", 1, {ok(2, "two")});
+  EXPECT_TRUE(jobs.active().empty());
+  auto recent = jobs.recent();
+  ASSERT_EQ(recent.size(), 1u);
+  EXPECT_EQ(recent[0].state, "done");
+  EXPECT_EQ(recent[0].cursor, 3u);
+  EXPECT_EQ(recent[0].payload_bytes, 10u);
+  EXPECT_EQ(recent[0].fetches[0].delivered, 2u);
+  EXPECT_TRUE(recent[0].error.empty());
+}
+
+TEST_F(work_item_test, a_failed_batch_is_recent_with_its_error) {
+  start({"A", "B"});
+  answer("A", 0, {missing(0)});
+  ASSERT_TRUE(ser_log->failure);
+  EXPECT_TRUE(jobs.active().empty());
+  auto recent = jobs.recent();
+  ASSERT_EQ(recent.size(), 1u);
+  EXPECT_EQ(recent[0].state, "failed");
+  EXPECT_EQ(recent[0].error, "ais://b/0 does not exist");
+}
+
+TEST_F(work_item_test, high_load_pauses_new_fetches_for_the_advised_time) {
+  load_sample busy;
+  busy.pending = 100; // over pending_high_wm (96): sleep throttle_sleep
+  advice.publish(busy, {});
+  gb.throttle_sleep = 30ms;
+  start({"A", "B"});
+  EXPECT_TRUE(targets["A"]->requests.empty());
+  EXPECT_TRUE(targets["B"]->requests.empty());
+  auto live = jobs.active();
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_EQ(live[0].state, "throttled");
+  EXPECT_EQ(live[0].throttle_ns, 30'000'000u);
+  advice.publish(load_sample{}, {});
+  sched.advance_time(29ms);
+  sched.run();
+  EXPECT_TRUE(targets["A"]->requests.empty()) << "paused for 30 ms";
+  sched.advance_time(1ms);
+  sched.run();
+  EXPECT_EQ(targets["A"]->requests.size(), 1u);
+  EXPECT_EQ(targets["B"]->requests.size(), 1u);
+  answer("A", 0, {ok(0, "a")});
+  answer("B", 0, {ok(1, "b")});
+  EXPECT_EQ(output(), (entries{{"b/0", "a"}, {"b/1", "b"}}));
 }
 
 TEST_F(work_item_test, a_timeout_asks_again_and_late_replies_are_ignored) {
@@ -343,8 +415,9 @@ TEST_F(work_item_test, the_serializer_credits_the_work_item_on_pull) {
     plan->req.entries.push_back(e);
     plan->owners.push_back("A");
   }
-  auto w = sys.spawn(work_item, std::shared_ptr<const batch_plan>(plan), ser,
-                     caf::actor_cast<target_actor>(a), gb);
+  auto w
+      = sys.spawn(work_item, std::shared_ptr<const batch_plan>(plan), ser,
+                  caf::actor_cast<target_actor>(a), gb, work_item_services{});
   spawned.push_back(caf::actor_cast<caf::actor>(w));
   caf::anon_send(ser, w);
   sched.run();

@@ -1,0 +1,209 @@
+#include "http/admin_routes.hpp"
+
+#include "core/json.hpp"
+#include "core/load.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "http/client.hpp"
+#include "http/status.hpp"
+
+#include <chrono>
+#include <future>
+
+namespace moss {
+extern const char* const embedded_console_page;
+} // namespace moss
+
+namespace moss::http {
+
+namespace {
+
+/// How long the console waits for one target.
+constexpr auto node_timeout = std::chrono::seconds(2);
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+      .count();
+}
+
+void write_load(json_writer& w, const load_sample& s, const load_advice& a) {
+  double used_pct
+      = s.mem_total == 0
+            ? 0
+            : 100.0 * static_cast<double>(s.mem_total - s.mem_available)
+                  / static_cast<double>(s.mem_total);
+  w.begin_object();
+  w.key("level").string(to_string(a.level));
+  w.key("reason").string(a.reason);
+  w.key("sleep_ms").integer(a.sleep_ms);
+  w.key("cpu_pct").number(s.cpu_pct);
+  w.key("disk_pct").number(s.disk_pct);
+  w.key("mem_used_pct").number(used_pct);
+  w.key("mem_total").integer(static_cast<int64_t>(s.mem_total));
+  w.key("mem_available").integer(static_cast<int64_t>(s.mem_available));
+  w.key("pending").integer(static_cast<int64_t>(s.pending));
+  w.end_object();
+}
+
+/// What the console shows of one target, fetched from the target itself.
+struct target_report {
+  std::string id;
+  std::string url;
+  expected<std::string> node{make_error(ec::internal, "not asked")};
+};
+
+target_report ask_target(const node_info& t) {
+  target_report r{t.id, t.http_url, make_error(ec::internal, "not asked")};
+  auto resp = request(
+      "GET", t.http_url + "/v1/console/node", {}, {},
+      std::chrono::duration_cast<std::chrono::milliseconds>(node_timeout));
+  if (!resp)
+    r.node = resp.error();
+  else if (resp->status != 200)
+    r.node = make_error(ec::unavailable,
+                        "answered " + std::to_string(resp->status));
+  else
+    r.node = std::move(resp->body);
+  return r;
+}
+
+void serve_cluster_console(exchange& ex, const proxy_context& ctx) {
+  auto map = ctx.view->current();
+  std::vector<std::future<target_report>> asks;
+  for (auto& t : map->targets)
+    asks.push_back(std::async(std::launch::async, ask_target, t));
+  json_writer w;
+  w.begin_object();
+  w.key("time_ms").integer(now_ms());
+  w.key("version").integer(map->version);
+  w.key("proxy").begin_object();
+  w.key("id").string(map->proxy.id);
+  w.key("url").string(map->proxy.http_url);
+  w.end_object();
+  w.key("buckets").begin_array();
+  for (auto& b : map->buckets)
+    w.string(b);
+  w.end_array();
+  w.key("settings").begin_array();
+  for (auto& s : map->settings)
+    w.string(s);
+  w.end_array();
+  w.key("targets").begin_array();
+  for (auto& ask : asks) {
+    auto r = ask.get();
+    w.begin_object();
+    w.key("id").string(r.id);
+    w.key("url").string(r.url);
+    w.key("reachable").boolean(static_cast<bool>(r.node));
+    if (r.node)
+      w.key("node").raw(*r.node);
+    else
+      w.key("error").string(r.node.error().message);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  reply_json(ex, w.str());
+}
+
+void serve_config(exchange& ex, const request_target& target,
+                  const proxy_context& ctx) {
+  auto map = ctx.view->current();
+  if (ex.method() == "PUT") {
+    std::vector<std::string> assignments;
+    for (auto& [key, value] : target.query)
+      assignments.push_back(key + "=" + value);
+    if (assignments.empty())
+      return reply_error(ex, 400,
+                         "nothing to set: pass settings as query parameters, "
+                         "e.g. ?get_batch.max_soft_errs=10");
+    auto merged = merge_runtime_overrides(map->settings, assignments);
+    if (!merged)
+      return reply_error(ex, merged.error());
+    if (ctx.runtime != nullptr)
+      if (auto r = ctx.runtime->check(*merged); !r)
+        return reply_error(ex, 400, "invalid setting: " + r.error().message);
+    if (auto r = ctx.backend->configure(assignments); !r)
+      return reply_error(ex, r.error());
+    for (auto& a : assignments)
+      log::info("cluster-wide setting ", a);
+    map = ctx.view->current();
+  } else if (ex.method() != "GET") {
+    return reply_error(ex, 405,
+                       "method " + ex.method()
+                           + " is not supported on /v1/cluster/config "
+                             "(GET shows, PUT sets)");
+  }
+  auto cfg = config_in_force(ctx.cfg, ctx.runtime, *map);
+  json_writer w;
+  w.begin_object();
+  w.key("settings").begin_array();
+  for (auto& s : map->settings)
+    w.string(s);
+  w.end_array();
+  w.key("get_batch");
+  write_get_batch_json(w, cfg->get_batch);
+  w.end_object();
+  reply_json(ex, w.str());
+}
+
+} // namespace
+
+void serve_node_console(exchange& ex, const target_context& ctx) {
+  auto map = ctx.view->current();
+  auto cfg = config_in_force(ctx.cfg, ctx.runtime, *map);
+  json_writer w;
+  w.begin_object();
+  w.key("id").string(ctx.self_id);
+  w.key("time_ms").integer(now_ms());
+  w.key("map_version").integer(map->version);
+  load_sample sample;
+  if (ctx.advice != nullptr)
+    sample = ctx.advice->last_sample();
+  if (ctx.batches != nullptr)
+    sample.pending = ctx.batches->active();
+  w.key("load");
+  write_load(w, sample, advise(sample, load_marks_of(cfg->get_batch)));
+  w.key("counters").begin_object();
+  for (auto& [name, value] : metrics::getbatch_counters())
+    w.key(name).integer(static_cast<int64_t>(value));
+  w.end_object();
+  w.key("active").begin_array();
+  if (ctx.jobs != nullptr)
+    for (auto& j : ctx.jobs->active())
+      write_job_json(w, j);
+  w.end_array();
+  w.key("recent").begin_array();
+  if (ctx.jobs != nullptr)
+    for (auto& j : ctx.jobs->recent())
+      write_job_json(w, j);
+  w.end_array();
+  w.end_object();
+  reply_json(ex, w.str());
+}
+
+bool serve_admin_on_proxy(exchange& ex, const request_target& target,
+                          const proxy_context& ctx) {
+  auto& seg = target.segments;
+  if (seg.size() == 1 && seg[0] == "console") {
+    ex.respond(200,
+               {{"Content-Type", "text/html; charset=utf-8"},
+                {"Cache-Control", "no-store"}},
+               embedded_console_page);
+    return true;
+  }
+  if (seg.size() == 3 && seg[0] == "v1" && seg[1] == "console"
+      && seg[2] == "cluster") {
+    serve_cluster_console(ex, ctx);
+    return true;
+  }
+  if (seg.size() == 3 && seg[0] == "v1" && seg[1] == "cluster"
+      && seg[2] == "config") {
+    serve_config(ex, target, ctx);
+    return true;
+  }
+  return false;
+}
+
+} // namespace moss::http
