@@ -54,9 +54,13 @@ load_advice advise(const load_sample& s, const load_marks& m) {
   if (!why.empty()) {
     a.level = load_level::high;
     a.reason = why;
-    a.sleep_ms = m.high_sleep_ms;
-    // A saturated disk gets a longer pause than the rest.
-    if (s.disk_pct >= m.disk_critical_pct)
+    // As AIStore: a busy CPU or disk only nudges (1 ms), since the batches
+    // themselves keep them busy; many work items or scarce memory pause
+    // for the configured time, a saturated disk for ten times that.
+    auto pending_or_memory
+        = s.pending >= m.pending_high || used_pct >= m.memory_high_pct;
+    a.sleep_ms = pending_or_memory ? m.high_sleep_ms : 1;
+    if (!pending_or_memory && s.disk_pct >= m.disk_critical_pct)
       a.sleep_ms = m.high_sleep_ms * 10;
   }
   return a;

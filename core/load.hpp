@@ -30,7 +30,8 @@ struct load_marks {
   double cpu_high_pct = 90;
   double disk_high_pct = 80;
   double disk_critical_pct = 95;
-  /// Sleep before a new work item at high load.
+  /// The pause at high load from pending work items or memory (a busy CPU
+  /// or disk only gets 1 ms, a saturated disk ten times this).
   uint32_t high_sleep_ms = 10;
 };
 
