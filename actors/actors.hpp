@@ -36,10 +36,25 @@ using fetch_worker_actor = caf::typed_actor<
     // Reads a group of entries within a byte budget.
     caf::replies_to<atom::fetch, fetch_request>::with<fetch_reply>>;
 
+/// A WARM-UP READER: pre-reads one entry into the page cache.
+using warmup_reader_actor
+    = caf::typed_actor<caf::reacts_to<atom::warm, fetch_item>>;
+
+/// The WARMUP actor interface: one per target, a bounded look-ahead pool.
+using warmup_actor = caf::typed_actor<
+    // Entries to pre-read (dropped, not queued without bound, when busy).
+    caf::reacts_to<atom::warm, warm_request>,
+    // Reader `n` finished its entry.
+    caf::reacts_to<atom::done, uint32_t>,
+    // Entries pre-read and entries dropped so far.
+    caf::replies_to<atom::stats>::with<uint64_t, uint64_t>>;
+
 /// The TARGET actor interface: one per storage node.
 using target_actor = caf::typed_actor<
     // Reads a group of entries this target owns (GetBatch).
     caf::replies_to<atom::fetch, fetch_request>::with<fetch_reply>,
+    // Entries of a work item coming up soon: pre-read them (look-ahead).
+    caf::reacts_to<atom::warm, warm_request>,
     // Installs a newer cluster map; replies with the version in force.
     caf::replies_to<atom::update, cluster_map>::with<int64_t>,
     // Lists one page of this target's objects of a bucket.
@@ -100,6 +115,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(moss, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(moss, (moss::fetch_request))
   CAF_ADD_TYPE_ID(moss, (moss::fetch_result))
   CAF_ADD_TYPE_ID(moss, (moss::fetch_reply))
+  CAF_ADD_TYPE_ID(moss, (moss::warm_request))
   CAF_ADD_TYPE_ID(moss, (moss::slice))
   CAF_ADD_TYPE_ID(moss, (moss::pull_reply))
   CAF_ADD_TYPE_ID(moss, (moss::peer_table))
@@ -108,5 +124,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(moss, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(moss, (moss::proxy_actor))
   CAF_ADD_TYPE_ID(moss, (moss::work_item_actor))
   CAF_ADD_TYPE_ID(moss, (moss::serializer_actor))
+  CAF_ADD_TYPE_ID(moss, (moss::warmup_actor))
+  CAF_ADD_TYPE_ID(moss, (moss::warmup_reader_actor))
 
 CAF_END_TYPE_ID_BLOCK(moss)

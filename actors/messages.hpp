@@ -95,6 +95,11 @@ typename Inspector::result_type inspect(Inspector& f, fetch_reply& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, warm_request& x) {
+  return f(caf::meta::type_name("warm_request"), x.items, x.workers);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, slice_part& x) {
   return f(caf::meta::type_name("slice_part"), x.kind, x.name, x.size,
            x.mtime_sec, x.bytes);

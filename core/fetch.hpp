@@ -51,6 +51,19 @@ struct fetch_reply {
   std::vector<fetch_result> results;
 };
 
+/// Entries a work item will ask for soon: the owner may read them into the
+/// page cache now (look-ahead), with up to `workers` readers.
+struct warm_request {
+  std::vector<fetch_item> items;
+  int32_t workers = 0;
+};
+
+/// Reads the start of `item` into the page cache (at most `max_read`
+/// bytes) and advises the kernel to read ahead the rest of its range.
+/// Errors are ignored: this is only a hint.
+void prefetch_entry(const object_store& store, const fetch_item& item,
+                    uint64_t max_read);
+
 /// Resolves `(start, length)` against an object of `size` bytes: the range's
 /// length, or `ec::range_not_satisfiable`.
 expected<uint64_t> resolve_range(int64_t start, int64_t length, uint64_t size,

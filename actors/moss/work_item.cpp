@@ -28,9 +28,14 @@ constexpr size_t max_items_per_stat = 4096;
 constexpr int max_inflight = 2;
 /// Smallest data budget worth a request.
 constexpr uint64_t min_budget = 64 * 1024;
+/// How far past the cursor the warm-up pools look (entries), and how many
+/// entries one hint names.
+constexpr uint32_t warm_span = 256;
+constexpr size_t max_warm_items = 64;
 
 void flush(wi_ptr self);
 void pump(wi_ptr self);
+void warm_ahead(wi_ptr self);
 
 const char* state_name(const work_item_state& st) {
   if (st.failed)
@@ -367,7 +372,44 @@ void pump(wi_ptr self) {
       send_fetch(self, slot, std::move(req));
     }
   }
+  // Fetches are out: if the cursor still waits, the owners warm what comes
+  // after them.
+  if (st.cursor < st.entries.size() && !st.entries[st.cursor].complete)
+    warm_ahead(self);
   publish(st);
+}
+
+/// The cursor waits for an entry: name the entries each owner will be asked
+/// for after the requests in flight, so its warm-up pool reads them into the
+/// page cache meanwhile.
+void warm_ahead(wi_ptr self) {
+  auto& st = self->state;
+  if (st.cfg.warmup_workers <= 0)
+    return;
+  auto& in = st.plan->req.entries;
+  auto limit = static_cast<int64_t>(st.cursor) + warm_span;
+  for (auto& t : st.targets) {
+    if (t.lost || t.queue.empty())
+      continue;
+    warm_request req;
+    req.workers = st.cfg.warmup_workers;
+    // The queue is in request order: skip what was named before.
+    auto it = std::upper_bound(t.queue.begin(), t.queue.end(), t.warmed_up_to,
+                               [](int64_t mark, uint32_t idx) {
+                                 return mark < static_cast<int64_t>(idx);
+                               });
+    for (; it != t.queue.end() && *it < limit; ++it) {
+      auto& e = st.entries[*it];
+      t.warmed_up_to = *it;
+      if (e.requested || e.complete || e.received > 0)
+        continue;
+      req.items.push_back(item_of(in[*it], *it, 0));
+      if (req.items.size() >= max_warm_items)
+        break;
+    }
+    if (!req.items.empty())
+      self->send(t.handle, atom::warm_v, std::move(req));
+  }
 }
 
 void flush(wi_ptr self) {

@@ -44,6 +44,8 @@ struct fetch_target {
   uint32_t delivered = 0;
   int inflight = 0;
   bool lost = false;
+  /// Entries up to this index were named to its warm-up pool already.
+  int64_t warmed_up_to = -1;
 };
 
 /// Counts live work items of this process (for `what=getbatch`).

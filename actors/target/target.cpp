@@ -21,6 +21,9 @@ constexpr auto rejoin_delay = std::chrono::seconds(1);
 using target_ptr = target_actor::stateful_pointer<target_state>;
 
 constexpr size_t fetch_workers = 8;
+/// What a warm-up reader reads of an entry (AIStore: 1 MiB); the kernel is
+/// advised to read ahead the rest.
+constexpr uint64_t warmup_read_bytes = 1 << 20;
 
 /// Keeps a connection to every other target of the map (work items fetch
 /// from them directly) and forgets targets that left it.
@@ -148,6 +151,11 @@ target(target_actor::stateful_pointer<target_state> self,
     state.workers.push_back(self->spawn<caf::detached + caf::linked>(
         fetch_worker, static_cast<const object_store*>(store), state.members,
         limits));
+  if (store != nullptr)
+    state.warmup = self->spawn<caf::linked>(
+        warmup, warmup_config{}, prefetch_fn{[store](const fetch_item& item) {
+          prefetch_entry(*store, item, warmup_read_bytes);
+        }});
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
     if (st.proxy && msg.source == st.proxy.address()) {
@@ -186,6 +194,10 @@ target(target_actor::stateful_pointer<target_state> self,
         if (!entries)
           return to_caf_error(entries.error());
         return list_page{std::move(*entries), {}};
+      },
+      [self](atom::warm, warm_request& req) {
+        if (auto& pool = self->state.warmup)
+          self->send(pool, atom::warm_v, std::move(req));
       },
       [self](atom::fetch, fetch_request& req) -> caf::delegated<fetch_reply> {
         auto& st = self->state;

@@ -2,6 +2,7 @@
 
 #include "actors/actors.hpp"
 #include "actors/target/fetch_reader.hpp"
+#include "actors/warmup/warmup.hpp"
 #include "core/cluster_view.hpp"
 #include "core/object_store.hpp"
 
@@ -27,6 +28,8 @@ struct target_state {
   /// Shard members extracted by the workers (shared by all of them).
   std::shared_ptr<member_cache> members;
   size_t next_worker = 0;
+  /// Pre-reads entries work items will ask for soon (look-ahead).
+  warmup_actor warmup;
   /// Connected peer targets by id, and those being connected.
   std::map<std::string, caf::actor> peers;
   std::set<std::string> connecting;

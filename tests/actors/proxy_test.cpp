@@ -41,6 +41,7 @@ target_actor::behavior_type fake_target(target_actor::pointer self,
       [](atom::fetch, const fetch_request&) {
         return fetch_reply{};
       },
+      [](atom::warm, const warm_request&) {},
       [](atom::peers) {
         return peer_table{};
       },

@@ -14,6 +14,7 @@ using namespace std::chrono_literals;
 /// What a fake target received; the test answers through the promises.
 struct target_log {
   std::vector<fetch_request> requests;
+  std::vector<warm_request> warms;
   std::vector<caf::response_promise> promises;
 };
 
@@ -28,6 +29,9 @@ caf::behavior fake_target(caf::event_based_actor* self,
         log->requests.push_back(req);
         log->promises.push_back(self->make_response_promise());
         return log->promises.back();
+      },
+      [log](atom::warm, warm_request& req) {
+        log->warms.push_back(std::move(req));
       },
       [log](atom::tick, size_t n, fetch_reply& reply) {
         log->promises.at(n).deliver(std::move(reply));
@@ -290,6 +294,34 @@ TEST_F(work_item_test, high_load_pauses_new_fetches_for_the_advised_time) {
   answer("A", 0, {ok(0, "a")});
   answer("B", 0, {ok(1, "b")});
   EXPECT_EQ(output(), (entries{{"b/0", "a"}, {"b/1", "b"}}));
+}
+
+TEST_F(work_item_test, a_waiting_cursor_names_the_next_entries_to_warm_up) {
+  gb.warmup_workers = 3;
+  gb.window_entries = 2;
+  start({"A", "A", "A", "A", "A", "B"});
+  ASSERT_EQ(targets["A"]->requests.size(), 1u);
+  EXPECT_EQ(targets["A"]->requests[0].items.size(), 2u);
+  auto& warms = targets["A"]->warms;
+  ASSERT_EQ(warms.size(), 1u);
+  EXPECT_EQ(warms[0].workers, 3);
+  std::vector<uint32_t> named;
+  for (auto& item : warms[0].items)
+    named.push_back(item.index);
+  EXPECT_EQ(named, (std::vector<uint32_t>{2, 3, 4})) << "not the ones asked";
+  EXPECT_EQ(warms[0].items[0].objname, "2");
+  ASSERT_EQ(targets["B"]->warms.size(), 1u) << "beyond the entry window";
+  EXPECT_EQ(targets["B"]->warms[0].items.at(0).index, 5u);
+  EXPECT_TRUE(targets["B"]->requests.empty());
+  answer("A", 0, {ok(0, "a"), ok(1, "b")});
+  EXPECT_EQ(warms.size(), 1u) << "each entry is named once";
+}
+
+TEST_F(work_item_test, warm_up_off_sends_no_hints) {
+  start({"A", "A", "B"});
+  answer("B", 0, {ok(2, "c")});
+  EXPECT_TRUE(targets["A"]->warms.empty());
+  EXPECT_TRUE(targets["B"]->warms.empty());
 }
 
 TEST_F(work_item_test, a_timeout_asks_again_and_late_replies_are_ignored) {

@@ -1,6 +1,9 @@
+#include "core/fetch.hpp"
 #include "core/object_store.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -139,6 +142,43 @@ TEST_F(object_store_test, destroy_bucket_hides_everything_at_once) {
   ASSERT_TRUE(store.destroy_bucket("b"));
   EXPECT_EQ(store.open("b", "x").error().code, ec::not_found);
   EXPECT_TRUE(store.list("b", "", "", 10)->empty());
+}
+
+/// Pages of `path` in the page cache, as counted by mincore(2).
+size_t cached_pages(const std::string& path, size_t size) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> resident((size + page - 1) / page);
+  EXPECT_EQ(::mincore(map, size, resident.data()), 0);
+  ::munmap(map, size);
+  size_t n = 0;
+  for (auto r : resident)
+    n += r & 1;
+  return n;
+}
+
+void evict(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  ::fdatasync(fd);
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  ::close(fd);
+}
+
+TEST_F(object_store_test, prefetch_reads_the_start_of_an_entry_into_the_cache) {
+  constexpr size_t size = 4 << 20;
+  put("b", "big", std::string(size, 'x'));
+  auto path = store.path_of("b", "big");
+  evict(path);
+  if (cached_pages(path, size) != 0)
+    GTEST_SKIP() << "this file system keeps pages despite POSIX_FADV_DONTNEED";
+  prefetch_entry(store, fetch_item{0, "b", "big", "", 0, 0, 0}, 1 << 20);
+  auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  EXPECT_GE(cached_pages(path, size), (1u << 20) / page)
+      << "at least the bytes read are cached";
+  // A hint for something that does not exist is ignored.
+  prefetch_entry(store, fetch_item{0, "b", "nope", "", 0, 0, 0}, 1 << 20);
 }
 
 } // namespace
