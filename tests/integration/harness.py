@@ -132,6 +132,14 @@ class Node:
     def running(self):
         return self.proc is not None and self.proc.poll() is None
 
+    def memory_kib(self, field="VmHWM"):
+        """Peak (VmHWM) or current (VmRSS) resident memory of the node."""
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+        raise KeyError(field)
+
 
 class Cluster:
     """Starts a proxy and `targets` targets; `overrides` go to every node."""

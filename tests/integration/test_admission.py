@@ -40,6 +40,9 @@ class AdmissionTest(unittest.TestCase):
             self.assertEqual(r.header("Retry-After"), "1")
             self.assertIn("overloaded", r.json()["message"])
             self.assertLess(time.time() - started, 1.0, "refused before work")
+            # 400 MiB asked for by each held stream, yet the DT holds at most
+            # its windows (4 x 64 MiB) plus its baseline.
+            self.assertLess(cluster.targets[0].memory_kib(), 512 * 1024)
             metrics = request("GET", dt + "/metrics").body.decode()
             self.assertRegex(metrics, r"moss_getbatch_rejected_total\{[^}]*\} 1")
             for conn in held:
