@@ -107,9 +107,9 @@ int run_proxy(const options& opts) {
   if (!http_port)
     return fail(http_port.error());
   auto runtime = runtime_config_of(opts, *cfg);
+  cluster_view view; // outlives the actors that write it
   system_config scfg{*cfg};
   caf::actor_system sys{scfg};
-  cluster_view view;
   node_info self_info{*id, "http://" + host + ":" + std::to_string(*http_port),
                       host, cfg->proxy.caf_port, 0};
   auto proxy_handle = sys.spawn(proxy, self_info,
@@ -172,12 +172,12 @@ int run_target(const options& opts) {
                  ? "http://" + host + ":" + std::to_string(*http_port)
                  : opts.public_url;
   auto runtime = runtime_config_of(opts, *cfg);
-  // Boards outlive the actor system: work items report until they are gone.
+  // These outlive the actor system: actors use them until they are gone.
   job_board jobs;
   advice_board board;
+  cluster_view view;
   system_config scfg{*cfg};
   caf::actor_system sys{scfg};
-  cluster_view view;
   archive::shard_limits limits;
   limits.max_member_bytes = cfg->shards.max_member_bytes;
   limits.max_ratio = cfg->shards.max_ratio;
@@ -207,7 +207,10 @@ int run_target(const options& opts) {
       throttle, std::function<load_sample()>{[sampler, backend_ptr] {
         return sampler->sample(backend_ptr->active());
       }},
-      load_marks_of(gb), &board, gb.load_interval);
+      std::function<load_marks()>{[&runtime, &view] {
+        return load_marks_of(runtime.with(view.current()->settings)->get_batch);
+      }},
+      &board, gb.load_interval);
   ctx.advice = &board;
   metrics::init(*id);
   srv.serve(http::with_metrics(http::make_target_handler(ctx)));

@@ -11,7 +11,7 @@ namespace {
 void take_sample(throttle_actor::stateful_pointer<throttle_state> self) {
   auto& st = self->state;
   auto sample = st.sample();
-  auto advice = advise(sample, st.marks);
+  auto advice = advise(sample, st.marks());
   if (advice.level != st.last) {
     if (advice.level == load_level::ok)
       log::info("load is back to normal");
@@ -26,11 +26,11 @@ void take_sample(throttle_actor::stateful_pointer<throttle_state> self) {
 
 throttle_actor::behavior_type
 throttle(throttle_actor::stateful_pointer<throttle_state> self,
-         std::function<load_sample()> sample, load_marks marks,
+         std::function<load_sample()> sample, std::function<load_marks()> marks,
          advice_board* board, std::chrono::milliseconds interval) {
   auto& st = self->state;
   st.sample = std::move(sample);
-  st.marks = marks;
+  st.marks = std::move(marks);
   st.board = board;
   st.interval = interval;
   take_sample(self);

@@ -15,7 +15,7 @@ using throttle_actor = caf::typed_actor<
 
 struct throttle_state {
   std::function<load_sample()> sample;
-  load_marks marks;
+  std::function<load_marks()> marks;
   advice_board* board = nullptr;
   std::chrono::milliseconds interval{250};
   load_level last = load_level::ok;
@@ -26,9 +26,10 @@ struct throttle_state {
 /// second, not within a minute) and publishes advice on `board`, where
 /// admission and work items read it.
 /// @param sample takes one reading (injected, so tests can feed samples).
+/// @param marks the marks in force (they may change at runtime).
 throttle_actor::behavior_type
 throttle(throttle_actor::stateful_pointer<throttle_state> self,
-         std::function<load_sample()> sample, load_marks marks,
+         std::function<load_sample()> sample, std::function<load_marks()> marks,
          advice_board* board, std::chrono::milliseconds interval);
 
 } // namespace moss

@@ -47,7 +47,10 @@ TEST_F(throttle_test, publishes_advice_for_every_sample_on_its_timer) {
                          samples->pop_front();
                        return s;
                      }},
-                     load_marks{}, &board, 250ms);
+                     std::function<load_marks()>{[] {
+                       return load_marks{};
+                     }},
+                     &board, 250ms);
   sched.run();
   EXPECT_EQ(board.current().level, load_level::ok) << "sampled at start";
   std::vector<load_level> seen;
