@@ -33,6 +33,12 @@ int main(int argc, char** argv) {
     return run_show(*opts);
   if (cmd == "config")
     return run_config(*opts);
+  if (cmd == "put")
+    return run_put(*opts);
+  if (cmd == "ls")
+    return run_ls(*opts);
+  if (cmd == "get-batch")
+    return run_get_batch(*opts);
   block_stop_signals();
   if (cmd == "proxy")
     return run_proxy(*opts);

@@ -21,6 +21,16 @@ int run_show(const options& opts);
 /// `moss config show|set`: the cluster-wide runtime settings.
 int run_config(const options& opts);
 
+/// `moss put DIR ais://BUCKET`: parallel upload with progress.
+int run_put(const options& opts);
+
+/// `moss ls ais://BUCKET`: the bucket's objects.
+int run_ls(const options& opts);
+
+/// `moss get-batch ais://BUCKET --list FILE -o OUT`: one GetBatch into a
+/// file, with progress.
+int run_get_batch(const options& opts);
+
 /// Blocks SIGINT/SIGTERM in every thread created afterwards; call first.
 void block_stop_signals();
 

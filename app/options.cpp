@@ -19,6 +19,16 @@ usage:
   moss show job [ENDPOINT] [--refresh SECONDS [--count N]]
                                 every GetBatch work item, live and recent,
                                 with its fetches and progress
+  moss put DIR ais://BUCKET [--workers N]
+                                upload every file under DIR (object names
+                                are paths relative to DIR), in parallel
+  moss ls ais://BUCKET [--prefix P]
+                                list a bucket's objects
+  moss get-batch ais://BUCKET --list FILE -o OUT [--format tar|tgz|zip|
+                 tar.lz4] [--coer]
+                                fetch every entry named in FILE (one per
+                                line: OBJECT, or OBJECT<TAB>ARCHPATH for
+                                a file inside a shard) as one archive
   moss config show [ENDPOINT]   the cluster-wide runtime settings
   moss config set KEY=VALUE... [ENDPOINT]
                                 change get_batch settings on every node,
@@ -39,6 +49,8 @@ options:
                                 DATA_DIR/mp1)
   --public-url URL              a target's URL as others see it
   --log-level LEVEL             debug, info, warn or error
+  --endpoint URL                the proxy for client commands (default:
+                                $AIS_ENDPOINT, else http://127.0.0.1:51080)
 )";
 
 namespace {
@@ -48,7 +60,9 @@ bool needs_value(const std::string& opt) {
          || opt == "--host" || opt == "--port" || opt == "--caf-port"
          || opt == "--proxy" || opt == "--mountpath" || opt == "--public-url"
          || opt == "--targets" || opt == "--log-level" || opt == "--refresh"
-         || opt == "--count";
+         || opt == "--count" || opt == "--endpoint" || opt == "--workers"
+         || opt == "--list" || opt == "-o" || opt == "--output"
+         || opt == "--format" || opt == "--prefix";
 }
 
 expected<int> parse_port(const std::string& opt, const std::string& text) {
@@ -111,6 +125,24 @@ expected<options> parse_options(int argc, char** argv) {
       opts.overrides.push_back("cluster.targets=" + value);
     } else if (opt == "--log-level") {
       opts.overrides.push_back("log_level=" + value);
+    } else if (opt == "--endpoint") {
+      opts.endpoint = value;
+    } else if (opt == "--list") {
+      opts.list_file = value;
+    } else if (opt == "-o" || opt == "--output") {
+      opts.output = value;
+    } else if (opt == "--format") {
+      opts.format = value;
+    } else if (opt == "--prefix") {
+      opts.prefix = value;
+    } else if (opt == "--coer") {
+      opts.continue_on_error = true;
+    } else if (opt == "--workers") {
+      auto n = parse_port(opt, value);
+      if (!n || *n < 1 || *n > 256)
+        return make_error(ec::invalid_argument,
+                          "--workers expects 1 to 256, not \"" + value + "\"");
+      opts.workers = *n;
     } else if (opt == "--refresh" || opt == "--count") {
       try {
         size_t used = 0;

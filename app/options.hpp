@@ -27,6 +27,14 @@ struct options {
   double refresh_seconds = 0;
   /// `--count N` (`show job --refresh`): stop after N reports; 0 = never.
   int count = 0;
+  /// Client commands (`put`, `ls`, `get-batch`).
+  std::string endpoint;
+  int workers = 8;
+  std::string list_file;
+  std::string output;
+  std::string format = "tar";
+  std::string prefix;
+  bool continue_on_error = false;
   /// Arguments after the command that are not options.
   std::vector<std::string> positional;
 };
