@@ -2,7 +2,6 @@
 
 #include "app/cluster_map_client.hpp"
 #include "app/node.hpp"
-#include "client/client.hpp"
 
 #include <unistd.h>
 
@@ -14,6 +13,8 @@
 #include <fstream>
 #include <mutex>
 #include <thread>
+
+#include "client/client.hpp"
 
 namespace moss::app {
 
@@ -71,15 +72,14 @@ class progress_line {
     int filled = total_ == 0 ? 20 : static_cast<int>(20 * done / total_);
     for (int i = 0; i < 20; ++i)
       bar[i] = i < filled ? '#' : '.';
-    std::fprintf(stderr, "%s[%s] %llu/%llu %s, %s, %.0f %s/s, %s/s, %.1fs%s",
-                 tty_ ? "\r" : "", bar, static_cast<unsigned long long>(done),
-                 static_cast<unsigned long long>(total_), what_.c_str(),
-                 human_bytes(static_cast<double>(bytes)).c_str(),
-                 secs > 0 ? static_cast<double>(done) / secs : 0.0,
-                 what_.c_str(),
-                 human_bytes(secs > 0 ? static_cast<double>(bytes) / secs : 0)
-                     .c_str(),
-                 secs, tty_ && !final ? "" : "\n");
+    std::fprintf(
+        stderr, "%s[%s] %llu/%llu %s, %s, %.0f %s/s, %s/s, %.1fs%s",
+        tty_ ? "\r" : "", bar, static_cast<unsigned long long>(done),
+        static_cast<unsigned long long>(total_), what_.c_str(),
+        human_bytes(static_cast<double>(bytes)).c_str(),
+        secs > 0 ? static_cast<double>(done) / secs : 0.0, what_.c_str(),
+        human_bytes(secs > 0 ? static_cast<double>(bytes) / secs : 0).c_str(),
+        secs, tty_ && !final ? "" : "\n");
     std::fflush(stderr);
   }
 
@@ -105,7 +105,7 @@ int usage_error(const char* usage) {
 
 int run_put(const options& opts) {
   const char* synopsis = "moss put DIR ais://BUCKET [--workers N] "
-                      "[--endpoint URL]";
+                         "[--endpoint URL]";
   if (opts.positional.size() != 2)
     return usage_error(synopsis);
   auto dir = fs::path(opts.positional[0]);
@@ -172,8 +172,7 @@ int run_put(const options& opts) {
     return fail(std::to_string(failures.size()) + " of "
                 + std::to_string(files.size()) + " files failed");
   std::printf("put %zu files (%s) into ais://%s\n", files.size(),
-              human_bytes(static_cast<double>(bytes)).c_str(),
-              bucket->c_str());
+              human_bytes(static_cast<double>(bytes)).c_str(), bucket->c_str());
   return 0;
 }
 
@@ -201,8 +200,8 @@ int run_ls(const options& opts) {
 
 int run_get_batch(const options& opts) {
   const char* synopsis = "moss get-batch ais://BUCKET --list FILE -o OUT "
-                      "[--format tar|tgz|zip|tar.lz4] [--coer] "
-                      "[--endpoint URL]";
+                         "[--format tar|tgz|zip|tar.lz4] [--coer] "
+                         "[--endpoint URL]";
   if (opts.positional.size() != 1 || opts.list_file.empty()
       || opts.output.empty())
     return usage_error(synopsis);
@@ -240,16 +239,15 @@ int run_get_batch(const options& opts) {
   progress_line progress{"entries", entries.size()};
   auto started = clock_type::now();
   client::cluster_client c{endpoint_of(opts)};
-  auto r = c.get_batch(*bucket, entries, bo,
-                       [&](const char* data, size_t n) -> expected<void> {
-                         out.write(data, static_cast<std::streamsize>(n));
-                         if (!out)
-                           return make_error(ec::io_error,
-                                             "cannot write " + tmp);
-                         bytes += n;
-                         progress.update(0, bytes);
-                         return {};
-                       });
+  auto r = c.get_batch(
+      *bucket, entries, bo, [&](const char* data, size_t n) -> expected<void> {
+        out.write(data, static_cast<std::streamsize>(n));
+        if (!out)
+          return make_error(ec::io_error, "cannot write " + tmp);
+        bytes += n;
+        progress.update(0, bytes);
+        return {};
+      });
   out.close();
   if (!r || !out) {
     std::remove(tmp.c_str());

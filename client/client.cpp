@@ -3,9 +3,8 @@
 #include "core/json.hpp"
 #include "http/url.hpp"
 
-#include <rapidjson/document.h>
-
 #include <fcntl.h>
+#include <rapidjson/document.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -81,12 +80,12 @@ expected<bool> cluster_client::has_bucket(const std::string& bucket) {
 }
 
 expected<void> cluster_client::create_bucket(const std::string& bucket) {
-  auto r = session_.request(
-      "POST",
-      endpoint_ + "/v1/buckets/" + http::percent_encode_path(bucket)
-          + "?provider=ais",
-      http::body_source::of(R"({"action":"create-bck"})"),
-      {{"Content-Type", "application/json"}});
+  auto r = session_.request("POST",
+                            endpoint_ + "/v1/buckets/"
+                                + http::percent_encode_path(bucket)
+                                + "?provider=ais",
+                            http::body_source::of(R"({"action":"create-bck"})"),
+                            {{"Content-Type", "application/json"}});
   if (!r)
     return r.error();
   if (r->status / 100 != 2)
@@ -155,12 +154,11 @@ cluster_client::list(const std::string& bucket, const std::string& prefix) {
     w.key("continuation_token").string(token);
     w.end_object();
     w.end_object();
-    auto r = session_.request("GET",
-                              endpoint_ + "/v1/buckets/"
-                                  + http::percent_encode_path(bucket)
-                                  + "?provider=ais",
-                              http::body_source::of(w.str()),
-                              {{"Content-Type", "application/json"}});
+    auto r = session_.request(
+        "GET",
+        endpoint_ + "/v1/buckets/" + http::percent_encode_path(bucket)
+            + "?provider=ais",
+        http::body_source::of(w.str()), {{"Content-Type", "application/json"}});
     if (!r)
       return r.error();
     if (r->status / 100 != 2)
@@ -211,10 +209,9 @@ std::string batch_request_json(const std::vector<batch_entry>& entries,
   return w.str();
 }
 
-expected<void> cluster_client::get_batch(const std::string& bucket,
-                                         const std::vector<batch_entry>& entries,
-                                         const batch_options& options,
-                                         const http::body_sink& sink) {
+expected<void> cluster_client::get_batch(
+    const std::string& bucket, const std::vector<batch_entry>& entries,
+    const batch_options& options, const http::body_sink& sink) {
   auto r = session_.request(
       "GET",
       endpoint_ + "/v1/ml/moss/" + http::percent_encode_path(bucket)

@@ -45,9 +45,9 @@ struct batch_options {
 /// thread-safe: use one client per thread.
 class cluster_client {
  public:
-  explicit cluster_client(
-      std::string endpoint,
-      std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  explicit cluster_client(std::string endpoint,
+                          std::chrono::milliseconds timeout
+                          = std::chrono::seconds(60));
 
   const std::string& endpoint() const { return endpoint_; }
 

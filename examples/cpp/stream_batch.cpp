@@ -7,12 +7,12 @@
 // prints "<member name> <size> <first bytes in hex>" per sample, in request
 // order, then a summary line.
 
-#include "client/client.hpp"
-
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
+
+#include "client/client.hpp"
 
 namespace {
 
@@ -101,19 +101,20 @@ int main(int argc, char** argv) {
   auto result = cluster.get_batch(
       argv[2], entries, options,
       [&](const char* data, size_t size) -> moss::expected<void> {
-        tar.feed(data, size, [&](const std::string& name,
-                                 const std::string& body) {
-          std::string head;
-          for (size_t i = 0; i < body.size() && i < 4; ++i) {
-            char hex[3];
-            std::snprintf(hex, sizeof hex, "%02x",
-                          static_cast<unsigned char>(body[i]));
-            head += hex;
-          }
-          std::printf("%s %zu %s\n", name.c_str(), body.size(), head.c_str());
-          ++samples;
-          bytes += body.size();
-        });
+        tar.feed(data, size,
+                 [&](const std::string& name, const std::string& body) {
+                   std::string head;
+                   for (size_t i = 0; i < body.size() && i < 4; ++i) {
+                     char hex[3];
+                     std::snprintf(hex, sizeof hex, "%02x",
+                                   static_cast<unsigned char>(body[i]));
+                     head += hex;
+                   }
+                   std::printf("%s %zu %s\n", name.c_str(), body.size(),
+                               head.c_str());
+                   ++samples;
+                   bytes += body.size();
+                 });
         return {};
       });
   if (!result) {
