@@ -110,8 +110,10 @@ int run_proxy(const options& opts) {
   cluster_view view; // outlives the actors that write it
   system_config scfg{*cfg};
   caf::actor_system sys{scfg};
-  node_info self_info{*id, "http://" + host + ":" + std::to_string(*http_port),
-                      host, cfg->proxy.caf_port, 0};
+  auto& seen_as = cfg->cluster.advertised();
+  node_info self_info{*id,
+                      "http://" + seen_as + ":" + std::to_string(*http_port),
+                      seen_as, cfg->proxy.caf_port, 0};
   auto proxy_handle = sys.spawn(proxy, self_info,
                                 cfg->cluster.data_dir + "/cluster.json", &view);
   auto caf_port = sys.middleman().publish(proxy_handle, cfg->proxy.caf_port,
@@ -126,8 +128,8 @@ int run_proxy(const options& opts) {
   metrics::init(*id);
   srv.serve(http::with_metrics(
       http::make_proxy_handler({&*cfg, &runtime, &view, backend.get()})));
-  log::info("proxy ", *id, " serving http://", host, ":", *http_port,
-            " (targets join at ", host, ":", *caf_port, ")");
+  log::info("proxy ", *id, " serving http://", seen_as, ":", *http_port,
+            " (targets join at ", seen_as, ":", *caf_port, ")");
   auto sig = wait_for_stop_signal();
   log::info("stopping (signal ", sig, ")");
   arm_shutdown_watchdog();
@@ -168,9 +170,9 @@ int run_target(const options& opts) {
   auto http_port = srv.listen(host, cfg->target.http_port);
   if (!http_port)
     return fail(http_port.error());
-  auto url = opts.public_url.empty()
-                 ? "http://" + host + ":" + std::to_string(*http_port)
-                 : opts.public_url;
+  auto url = opts.public_url.empty() ? "http://" + cfg->cluster.advertised()
+                                           + ":" + std::to_string(*http_port)
+                                     : opts.public_url;
   auto runtime = runtime_config_of(opts, *cfg);
   // These outlive the actor system: actors use them until they are gone.
   job_board jobs;
@@ -215,7 +217,7 @@ int run_target(const options& opts) {
   metrics::init(*id);
   srv.serve(http::with_metrics(http::make_target_handler(ctx)));
   caf::anon_send(target_handle, atom::start_v,
-                 node_info{*id, url, host, *caf_port, 0});
+                 node_info{*id, url, cfg->cluster.advertised(), *caf_port, 0});
   log::info("target ", *id, " serving ", url, " with ", mountpaths.size(),
             " mountpath(s); joining ", opts.proxy);
   auto sig = wait_for_stop_signal();

@@ -41,7 +41,9 @@ options:
                                 --set get_batch.max_wait=10s (repeatable)
   --data-dir DIR                where the node keeps its data
                                 (cluster: cluster.data_dir, ./moss-data)
-  --host ADDR                   address to bind and advertise (127.0.0.1)
+  --host ADDR                   address to bind (127.0.0.1)
+  --advertise-host ADDR         address other nodes and clients use, if
+                                not the bound one (0.0.0.0, NAT)
   --port PORT                   HTTP port (proxy and cluster: 51080)
   --caf-port PORT               inter-node (CAF middleman) port
   --targets N                   number of targets (cluster: 3)
@@ -62,7 +64,7 @@ bool needs_value(const std::string& opt) {
          || opt == "--targets" || opt == "--log-level" || opt == "--refresh"
          || opt == "--count" || opt == "--endpoint" || opt == "--workers"
          || opt == "--list" || opt == "-o" || opt == "--output"
-         || opt == "--format" || opt == "--prefix";
+         || opt == "--format" || opt == "--prefix" || opt == "--advertise-host";
 }
 
 expected<int> parse_port(const std::string& opt, const std::string& text) {
@@ -125,6 +127,8 @@ expected<options> parse_options(int argc, char** argv) {
       opts.overrides.push_back("cluster.targets=" + value);
     } else if (opt == "--log-level") {
       opts.overrides.push_back("log_level=" + value);
+    } else if (opt == "--advertise-host") {
+      opts.overrides.push_back("cluster.advertise_host=" + value);
     } else if (opt == "--endpoint") {
       opts.endpoint = value;
     } else if (opt == "--list") {

@@ -200,6 +200,7 @@ expected<config> parse_config(const std::string& json,
   rd.integer("cluster.mountpaths_per_target", cfg.cluster.mountpaths_per_target,
              1, 16);
   rd.string("cluster.host", cfg.cluster.host);
+  rd.string("cluster.advertise_host", cfg.cluster.advertise_host);
   rd.integer("proxy.http_port", cfg.proxy.http_port, 0, port_max);
   rd.integer("proxy.caf_port", cfg.proxy.caf_port, 0, port_max);
   rd.integer("target.http_port", cfg.target.http_port, 0, port_max);

@@ -17,8 +17,15 @@ struct cluster_config {
   std::string data_dir;
   int targets = 3;
   int mountpaths_per_target = 1;
-  /// Address every node binds to and advertises.
+  /// Address every node binds to.
   std::string host;
+  /// Address other nodes and clients reach this node at (empty: `host`),
+  /// for nodes behind NAT or bound to 0.0.0.0.
+  std::string advertise_host;
+
+  const std::string& advertised() const {
+    return advertise_host.empty() ? host : advertise_host;
+  }
 };
 
 struct proxy_config {

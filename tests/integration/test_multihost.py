@@ -104,11 +104,16 @@ class MultiHostTest(unittest.TestCase):
         for i in range(1, len(hosts.hosts)):
             log = open(os.path.join(data_dir, f"target{i}.log"), "wb")
             logs.append(log)
+            # The last target binds every address and advertises its own,
+            # as a node behind NAT or in a container would.
+            bind = (["--host", hosts.addrs[i]] if i < len(hosts.hosts) - 1
+                    else ["--host", "0.0.0.0",
+                          "--advertise-host", hosts.addrs[i]])
             procs.append(subprocess.Popen(
                 hosts.exec_args(i) + [
-                    MOSS, "target", "--proxy", f"{proxy}:51081",
-                    "--host", hosts.addrs[i], "--port", "51090",
-                    "--data-dir", f"{data_dir}/t{i}", *sets],
+                    MOSS, "target", "--proxy", f"{proxy}:51081", *bind,
+                    "--port", "51090", "--data-dir", f"{data_dir}/t{i}",
+                    *sets],
                 stdout=log, stderr=subprocess.STDOUT))
         return procs, logs
 
