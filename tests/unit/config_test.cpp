@@ -87,5 +87,13 @@ TEST(config, missing_file_is_an_error) {
             std::string::npos);
 }
 
+TEST(config, the_documented_production_config_is_valid) {
+  auto cfg = load_config(std::string{MOSS_SOURCE_DIR} + "/deploy/moss.json");
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  EXPECT_EQ(cfg->cluster.host, "0.0.0.0");
+  EXPECT_EQ(cfg->target.http_port, 51090);
+  EXPECT_EQ(cfg->get_batch.window_bytes, 128u << 20);
+}
+
 } // namespace
 } // namespace moss
