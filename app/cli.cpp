@@ -68,14 +68,18 @@ class progress_line {
       return;
     last_ = now;
     double secs = std::chrono::duration<double>(now - started_).count();
-    char bar[24] = {};
-    int filled = total_ == 0 ? 20 : static_cast<int>(20 * done / total_);
-    for (int i = 0; i < 20; ++i)
-      bar[i] = i < filled ? '#' : '.';
+    // Without a known total: no bar, just the count.
+    std::string count = std::to_string(done);
+    if (total_ > 0) {
+      std::string bar(20, '.');
+      auto filled
+          = static_cast<size_t>(std::min<uint64_t>(20, 20 * done / total_));
+      bar.replace(0, filled, filled, '#');
+      count = "[" + bar + "] " + count + "/" + std::to_string(total_);
+    }
     std::fprintf(
-        stderr, "%s[%s] %llu/%llu %s, %s, %.0f %s/s, %s/s, %.1fs%s",
-        tty_ ? "\r" : "", bar, static_cast<unsigned long long>(done),
-        static_cast<unsigned long long>(total_), what_.c_str(),
+        stderr, "%s%s %s, %s, %.0f %s/s, %s/s, %.1fs%s", tty_ ? "\r" : "",
+        count.c_str(), what_.c_str(),
         human_bytes(static_cast<double>(bytes)).c_str(),
         secs > 0 ? static_cast<double>(done) / secs : 0.0, what_.c_str(),
         human_bytes(secs > 0 ? static_cast<double>(bytes) / secs : 0).c_str(),
@@ -263,6 +267,60 @@ int run_get_batch(const options& opts) {
               secs, secs > 0 ? static_cast<double>(entries.size()) / secs : 0,
               opts.output.c_str());
   return 0;
+}
+
+int run_rebalance(const options& opts) {
+  if (!opts.positional.empty())
+    return usage_error("moss rebalance [--endpoint URL]");
+  auto endpoint = endpoint_of(opts);
+  auto started = call_json("POST", endpoint, "/v1/cluster/rebalance");
+  if (!started)
+    return fail(started.error().message);
+  std::fprintf(stderr, "rebalance started on %u target(s)\n",
+               (*started)["targets"].GetArray().Size());
+  // Each poll reads every target's progress; the pass ends on its own, the
+  // deadline only guards against a target that stopped answering.
+  progress_line progress{"objects", 0};
+  auto deadline = clock_type::now() + std::chrono::hours(24);
+  for (;;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto report = call_json("GET", endpoint, "/v1/cluster/rebalance");
+    if (!report)
+      return fail(report.error().message);
+    bool running = false;
+    uint64_t scanned = 0, moved = 0, superseded = 0, failed = 0, bytes = 0;
+    std::string errors;
+    for (auto& t : (*report)["targets"].GetArray()) {
+      if (!t.HasMember("progress")) {
+        errors += std::string{"\n  "} + t["id"].GetString() + ": "
+                  + t["error"].GetString();
+        continue;
+      }
+      auto& p = t["progress"];
+      running = running || p["running"].GetBool();
+      scanned += static_cast<uint64_t>(p["scanned"].GetInt64());
+      moved += static_cast<uint64_t>(p["moved"].GetInt64());
+      superseded += static_cast<uint64_t>(p["superseded"].GetInt64());
+      failed += static_cast<uint64_t>(p["failed"].GetInt64());
+      bytes += static_cast<uint64_t>(p["moved_bytes"].GetInt64());
+      if (p.HasMember("last_error"))
+        errors += std::string{"\n  "} + t["id"].GetString() + ": "
+                  + p["last_error"].GetString();
+    }
+    progress.update(moved, bytes, !running);
+    if (!running || clock_type::now() > deadline) {
+      std::printf("rebalance done: %llu objects looked at, %llu moved (%s), "
+                  "%llu already newer at their owner, %llu failed\n",
+                  static_cast<unsigned long long>(scanned),
+                  static_cast<unsigned long long>(moved),
+                  human_bytes(static_cast<double>(bytes)).c_str(),
+                  static_cast<unsigned long long>(superseded),
+                  static_cast<unsigned long long>(failed));
+      if (failed > 0 || !errors.empty())
+        return fail("some objects did not move:" + errors);
+      return 0;
+    }
+  }
 }
 
 } // namespace moss::app

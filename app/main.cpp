@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
     return run_ls(*opts);
   if (cmd == "get-batch")
     return run_get_batch(*opts);
+  if (cmd == "rebalance")
+    return run_rebalance(*opts);
   block_stop_signals();
   if (cmd == "proxy")
     return run_proxy(*opts);

@@ -9,6 +9,7 @@
 #include "core/cluster_view.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "http/rebalance.hpp"
 #include "http/routes.hpp"
 #include "http/server.hpp"
 
@@ -202,6 +203,8 @@ int run_target(const options& opts) {
   auto batches = make_batch_backend(sys, target_handle,
                                     work_item_services{&jobs, &board});
   ctx.batches = batches.get();
+  http::rebalancer rebalance{&store, &view, *id};
+  ctx.rebalance = &rebalance;
   auto sampler = std::make_shared<load_sampler>(mountpaths);
   auto* backend_ptr = batches.get();
   auto& gb = cfg->get_batch;

@@ -31,6 +31,9 @@ int run_ls(const options& opts);
 /// file, with progress.
 int run_get_batch(const options& opts);
 
+/// `moss rebalance`: moves every object to its owner, with progress.
+int run_rebalance(const options& opts);
+
 /// Blocks SIGINT/SIGTERM in every thread created afterwards; call first.
 void block_stop_signals();
 

@@ -29,6 +29,8 @@ usage:
                                 fetch every entry named in FILE (one per
                                 line: OBJECT, or OBJECT<TAB>ARCHPATH for
                                 a file inside a shard) as one archive
+  moss rebalance                move every object to the target that owns
+                                it now (after adding targets), with progress
   moss config show [ENDPOINT]   the cluster-wide runtime settings
   moss config set KEY=VALUE... [ENDPOINT]
                                 change get_batch settings on every node,

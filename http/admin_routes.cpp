@@ -107,6 +107,44 @@ void serve_cluster_console(exchange& ex, const proxy_context& ctx) {
   reply_json(ex, w.str());
 }
 
+/// `POST /v1/cluster/rebalance` starts a pass on every target; `GET` sums
+/// up their progress.
+void serve_rebalance(exchange& ex, const proxy_context& ctx) {
+  auto& method = ex.method();
+  if (method != "GET" && method != "POST")
+    return reply_error(ex, 405,
+                       "rebalance takes GET (progress) or POST "
+                       "(start)");
+  auto map = ctx.view->current();
+  std::vector<std::future<expected<client_response>>> asks;
+  for (auto& t : map->targets)
+    asks.push_back(std::async(std::launch::async, [&method, url = t.http_url] {
+      return request(method, url + "/v1/rebalance", {}, {},
+                     std::chrono::seconds(10));
+    }));
+  json_writer w;
+  w.begin_object();
+  w.key("map_version").integer(map->version);
+  w.key("targets").begin_array();
+  bool all_ok = true;
+  for (size_t i = 0; i < asks.size(); ++i) {
+    auto r = asks[i].get();
+    w.begin_object();
+    w.key("id").string(map->targets[i].id);
+    if (r && r->status / 100 == 2) {
+      w.key("progress").raw(r->body);
+    } else {
+      all_ok = false;
+      w.key("error").string(r ? "status " + std::to_string(r->status)
+                              : r.error().message);
+    }
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  reply_json(ex, w.str(), all_ok ? (method == "POST" ? 202 : 200) : 503);
+}
+
 void serve_config(exchange& ex, const request_target& target,
                   const proxy_context& ctx) {
   auto map = ctx.view->current();
@@ -196,6 +234,11 @@ bool serve_admin_on_proxy(exchange& ex, const request_target& target,
   if (seg.size() == 3 && seg[0] == "v1" && seg[1] == "console"
       && seg[2] == "cluster") {
     serve_cluster_console(ex, ctx);
+    return true;
+  }
+  if (seg.size() == 3 && seg[0] == "v1" && seg[1] == "cluster"
+      && seg[2] == "rebalance") {
+    serve_rebalance(ex, ctx);
     return true;
   }
   if (seg.size() == 3 && seg[0] == "v1" && seg[1] == "cluster"

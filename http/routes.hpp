@@ -13,6 +13,7 @@
 namespace moss::http {
 
 class batch_backend;
+class rebalancer;
 
 /// What the proxy's routes work with.
 struct proxy_context {
@@ -38,6 +39,8 @@ struct target_context {
   const advice_board* advice = nullptr;
   /// This node's GetBatch work items (null: no console).
   const job_board* jobs = nullptr;
+  /// Moves objects to their owners (null: no rebalancing).
+  rebalancer* rebalance = nullptr;
 };
 
 /// The configuration in force for a request: the node's own with the

@@ -4,8 +4,10 @@
 #include "core/names.hpp"
 #include "http/admin_routes.hpp"
 #include "http/batch_routes.hpp"
+#include "http/client.hpp"
 #include "http/common_routes.hpp"
 #include "http/list_encoding.hpp"
+#include "http/rebalance.hpp"
 #include "http/routes.hpp"
 #include "http/status.hpp"
 
@@ -66,6 +68,10 @@ expected<byte_range> parse_range(const std::string& header, uint64_t size) {
   }
 }
 
+/// `?moss_local=1`: serve this target's own copy, whoever owns the object
+/// (how an owner hands a client to the target that still holds it).
+constexpr const char* local_param = "moss_local";
+
 class target_routes {
  public:
   explicit target_routes(target_context ctx) : ctx_(std::move(ctx)) {
@@ -95,6 +101,8 @@ class target_routes {
     }
     if (seg.size() == 3 && seg[1] == "console" && seg[2] == "node")
       return serve_node_console(ex, ctx_);
+    if (seg.size() == 2 && seg[1] == "rebalance" && ctx_.rebalance)
+      return serve_rebalance(ex);
     if (serve_common(ex, *target, *ctx_.view))
       return;
     if (seg[1] == "objects")
@@ -121,22 +129,101 @@ class target_routes {
     auto& method = ex.method();
     auto* addr = &routed->addr;
     auto* owner = routed->owner;
-    if (owner->id != ctx_.self_id)
+    // A copy another target holds: served as it is, never redirected.
+    bool local_only = target.param(local_param) == "1";
+    if (local_only && method == "PUT")
+      return reply_error(
+          ex, 400, std::string{local_param} + "=1 is for GET, HEAD and DELETE");
+    if (owner->id != ctx_.self_id && !local_only)
       return redirect(ex, owner->http_url,
                       object_path(addr->bucket, addr->object),
                       target.raw_query);
-    if (method == "PUT")
+    if (method == "PUT") {
+      // Create-only (`If-None-Match: *`), as a rebalance writes: a copy
+      // that arrives after a newer client PUT must not replace it.
+      if (ex.header("If-None-Match") == "*"
+          && ctx_.store->stat(addr->bucket, addr->object))
+        return reply_error(ex, 412,
+                           display_name(addr->bucket, addr->object)
+                               + " exists already (If-None-Match: *)");
       return put_object(ex, *addr);
+    }
     if (method == "DELETE") {
-      if (auto r = ctx_.store->remove(addr->bucket, addr->object); !r)
-        return reply_error(ex, r.error());
+      auto removed = ctx_.store->remove(addr->bucket, addr->object);
+      if (!removed && removed.error().code != ec::not_found)
+        return reply_error(ex, removed.error());
+      // Copies a rebalance has not moved yet go too, or it would bring
+      // them back.
+      if (!local_only && remove_elsewhere(*addr))
+        removed = {};
+      if (!removed)
+        return reply_error(ex, removed.error());
       return ex.respond(200, {}, "");
     }
-    get_object(ex, *addr);
+    get_object(ex, *addr, target);
   }
 
-  void get_object(exchange& ex, const object_address& addr) {
+  /// The owner lacks the object: after a target joined, it may still sit on
+  /// its previous owner until a rebalance moves it there.
+  bool redirect_to_holder(exchange& ex, const object_address& addr,
+                          const request_target& target) {
+    auto map = ctx_.view->current();
+    auto path = object_path(addr.bucket, addr.object);
+    auto query = "provider=ais&" + std::string{local_param} + "=1";
+    for (auto& t : map->targets) {
+      if (t.id == ctx_.self_id)
+        continue;
+      auto r = request("HEAD", t.http_url + path + "?" + query, {}, {},
+                       std::chrono::seconds(5));
+      if (r && r->status == 200) {
+        auto extra = target.raw_query.empty() ? "" : "&" + target.raw_query;
+        redirect(ex, t.http_url, path, query + extra);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /// `POST /v1/rebalance` starts a pass, `GET` reports on it.
+  void serve_rebalance(exchange& ex) {
+    if (ex.method() == "POST") {
+      bool started = ctx_.rebalance->start();
+      return reply_json(ex, rebalance_json(ctx_.rebalance->progress()),
+                        started ? 202 : 200);
+    }
+    if (ex.method() != "GET")
+      return reply_error(ex, 405, "rebalance takes GET or POST");
+    reply_json(ex, rebalance_json(ctx_.rebalance->progress()));
+  }
+
+  /// Deletes the copies other targets hold; true if there was one.
+  bool remove_elsewhere(const object_address& addr) {
+    auto map = ctx_.view->current();
+    auto path = object_path(addr.bucket, addr.object) + "?provider=ais&"
+                + local_param + "=1";
+    bool any = false;
+    for (auto& t : map->targets) {
+      if (t.id == ctx_.self_id)
+        continue;
+      auto r = request("DELETE", t.http_url + path, {}, {},
+                       std::chrono::seconds(10));
+      if (!r)
+        log::warn("cannot delete the copy of ",
+                  display_name(addr.bucket, addr.object), " on ", t.id, ": ",
+                  r.error().message);
+      else if (r->status == 200)
+        any = true;
+    }
+    return any;
+  }
+
+  void get_object(exchange& ex, const object_address& addr,
+                  const request_target& target) {
     auto obj = ctx_.store->open(addr.bucket, addr.object);
+    if (!obj && obj.error().code == ec::not_found
+        && target.param(local_param) != "1"
+        && redirect_to_holder(ex, addr, target))
+      return;
     if (!obj)
       return reply_error(ex, obj.error());
     auto headers = object_headers(obj->meta());

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <unordered_map>
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const moss::batch_plan>)
@@ -155,6 +156,34 @@ void fail(wi_ptr self, error err) {
   self->quit();
 }
 
+/// The next target to ask for entry `idx` after a "not found", or -1.
+int next_holder(work_item_state& st, uint32_t idx) {
+  auto& e = st.entries[idx];
+  for (uint32_t slot = 0; slot < st.targets.size() && slot < 64; ++slot) {
+    if ((e.tried >> slot) & 1u || st.targets[slot].lost)
+      continue;
+    e.tried |= uint64_t{1} << slot;
+    return static_cast<int>(slot);
+  }
+  return -1;
+}
+
+/// Moves entry `idx` into the queue of target `slot` (in request order).
+void move_entry(work_item_state& st, uint32_t idx, uint32_t slot) {
+  auto& e = st.entries[idx];
+  if (e.target == slot)
+    return;
+  auto& from = st.targets[e.target];
+  if (auto it = std::lower_bound(from.queue.begin(), from.queue.end(), idx);
+      it != from.queue.end() && *it == idx)
+    from.queue.erase(it);
+  --from.owned;
+  auto& to = st.targets[slot];
+  to.queue.insert(std::upper_bound(to.queue.begin(), to.queue.end(), idx), idx);
+  ++to.owned;
+  e.target = slot;
+}
+
 /// A target left (or cannot be reached): its remaining entries are missing.
 void target_lost(wi_ptr self, uint32_t slot, const std::string& why) {
   auto& st = self->state;
@@ -211,10 +240,14 @@ void on_reply(wi_ptr self, uint32_t slot, const std::vector<uint32_t>& items,
     if (e.complete)
       continue; // late or duplicate
     if (r.code == ec::not_found) {
+      if (auto next = next_holder(st, r.index); next >= 0) {
+        move_entry(st, r.index, static_cast<uint32_t>(next));
+        continue;
+      }
       e.missing = true;
       e.complete = true;
       e.error = r.error;
-      ++t.delivered;
+      ++st.targets[e.target].delivered;
       continue;
     }
     if (r.code != ec::no_error)
@@ -472,46 +505,75 @@ void flush(wi_ptr self) {
   }
 }
 
+void checked(wi_ptr self) {
+  auto& st = self->state;
+  st.checking = false;
+  self->send(st.serializer, atom::ready_v);
+  pump(self);
+}
+
+/// Asks target `slot` whether `items` exist; what it lacks is asked of the
+/// next target (see `entry_progress::tried`). The batch starts once every
+/// entry is found, and fails on the first that no target has.
+void check_on(wi_ptr self, uint32_t slot, std::vector<uint32_t> items,
+              std::shared_ptr<size_t> pending) {
+  auto& state = self->state;
+  auto& in = state.plan->req.entries;
+  auto& t = state.targets[slot];
+  fetch_request req;
+  req.stat_only = true;
+  for (auto idx : items)
+    req.items.push_back(item_of(in[idx], idx, 0));
+  ++*pending;
+  self->request(t.handle, state.cfg.max_wait, atom::fetch_v, std::move(req))
+      .then(
+          [self, slot, pending](fetch_reply& reply) {
+            auto& st = self->state;
+            if (st.failed)
+              return;
+            std::map<uint32_t, std::vector<uint32_t>> again;
+            for (auto& r : reply.results) {
+              if (r.index >= st.entries.size())
+                continue;
+              if (r.code == ec::no_error) {
+                move_entry(st, r.index, slot);
+                continue;
+              }
+              auto next
+                  = r.code == ec::not_found ? next_holder(st, r.index) : -1;
+              if (next < 0)
+                return fail(self, make_error(r.code, r.error));
+              again[static_cast<uint32_t>(next)].push_back(r.index);
+            }
+            for (auto& [next, idxs] : again)
+              check_on(self, next, std::move(idxs), pending);
+            if (--*pending == 0)
+              checked(self);
+          },
+          [self, id = t.id](caf::error& err) {
+            auto e = from_caf_error(err);
+            e.message = "target " + id + ": " + e.message;
+            fail(self, e);
+          });
+}
+
 /// Strict streaming mode: every entry must exist before the 200 goes out.
 void check_existence(wi_ptr self) {
-  auto& state = self->state;
-  state.checking = true;
+  auto& st = self->state;
+  st.checking = true;
   auto pending = std::make_shared<size_t>(0);
-  auto& in = state.plan->req.entries;
-  for (uint32_t slot = 0; slot < state.targets.size(); ++slot) {
-    auto& t = state.targets[slot];
-    for (size_t from = 0; from < t.queue.size(); from += max_items_per_stat) {
-      fetch_request req;
-      req.stat_only = true;
-      auto to = std::min(t.queue.size(), from + max_items_per_stat);
-      for (auto i = from; i < to; ++i)
-        req.items.push_back(item_of(in[t.queue[i]], t.queue[i], 0));
-      ++*pending;
-      self->request(t.handle, state.cfg.max_wait, atom::fetch_v, std::move(req))
-          .then(
-              [self, pending](fetch_reply& reply) {
-                auto& st = self->state;
-                for (auto& r : reply.results)
-                  if (r.code != ec::no_error)
-                    return fail(self, make_error(r.code, r.error));
-                if (--*pending == 0 && !st.failed) {
-                  st.checking = false;
-                  self->send(st.serializer, atom::ready_v);
-                  pump(self);
-                }
-              },
-              [self, id = t.id](caf::error& err) {
-                auto e = from_caf_error(err);
-                e.message = "target " + id + ": " + e.message;
-                fail(self, e);
-              });
+  for (uint32_t slot = 0; slot < st.targets.size(); ++slot) {
+    auto& q = st.targets[slot].queue;
+    for (size_t from = 0; from < q.size(); from += max_items_per_stat) {
+      auto to = std::min(q.size(), from + max_items_per_stat);
+      check_on(self, slot,
+               std::vector<uint32_t>(q.begin() + static_cast<long>(from),
+                                     q.begin() + static_cast<long>(to)),
+               pending);
     }
   }
-  if (*pending == 0) {
-    state.checking = false;
-    self->send(state.serializer, atom::ready_v);
-    pump(self);
-  }
+  if (*pending == 0)
+    checked(self);
 }
 
 void start(wi_ptr self, const peer_table& peers) {
@@ -540,6 +602,8 @@ void start(wi_ptr self, const peer_table& peers) {
       continue;
     }
     e.target = it->second;
+    if (it->second < 64)
+      e.tried |= uint64_t{1} << it->second;
     st.targets[it->second].queue.push_back(i);
     ++st.targets[it->second].owned;
   }

@@ -16,8 +16,13 @@ namespace moss {
 
 /// Progress of one entry in the reassembly buffer.
 struct entry_progress {
-  /// Index of the owning target in `work_item_state::targets`.
+  /// Index of the owning target in `work_item_state::targets` (or of the
+  /// target that has it, when the owner does not: see `tried`).
   uint32_t target = 0;
+  /// Targets asked for this entry, one bit per slot: after a target joined,
+  /// an object may still sit on its previous owner until a rebalance moves
+  /// it, so a "not found" is asked of the others before it counts.
+  uint64_t tried = 0;
   bool requested = false;
   /// `total` and `mtime_sec` are known (the owner answered once).
   bool known = false;

@@ -114,7 +114,8 @@ class work_item_test : public ::testing::Test {
 
   /// Spawns targets "A" and "B", a serializer and a work item whose entry
   /// `i` lives on `owners[i]`.
-  void start(std::vector<std::string> owners, bool coer = false) {
+  void start(std::vector<std::string> owners, bool coer = false,
+             bool strict = false) {
     auto peers = std::make_shared<peer_table>();
     for (auto id : {"A", "B"}) {
       auto log = std::make_shared<target_log>();
@@ -131,6 +132,7 @@ class work_item_test : public ::testing::Test {
     auto plan = std::make_shared<batch_plan>();
     plan->uuid = "gbt-test";
     plan->req.coer = coer;
+    plan->req.strm = strict;
     for (size_t i = 0; i < owners.size(); ++i) {
       batch_entry e;
       e.bucket = "b";
@@ -263,6 +265,7 @@ TEST_F(work_item_test, the_console_sees_progress_per_target_and_the_outcome) {
 TEST_F(work_item_test, a_failed_batch_is_recent_with_its_error) {
   start({"A", "B"});
   answer("A", 0, {missing(0)});
+  answer("B", 1, {missing(0)}); // the other target is asked too
   ASSERT_TRUE(ser_log->failure);
   EXPECT_TRUE(jobs.active().empty());
   auto recent = jobs.recent();
@@ -354,6 +357,10 @@ TEST_F(work_item_test, missing_entries_with_coer_become_placeholders) {
   start({"A", "A", "B"}, true);
   answer("A", 0, {ok(0, "a"), missing(1)});
   answer("B", 0, {ok(2, "c")});
+  EXPECT_EQ(output().size(), 1u) << "B may still have entry 1";
+  ASSERT_EQ(targets["B"]->requests.size(), 2u);
+  EXPECT_EQ(targets["B"]->requests[1].items.at(0).index, 1u);
+  answer("B", 1, {missing(1)});
   EXPECT_EQ(output(),
             (entries{{"b/0", "a"}, {"__404__/b/1", ""}, {"b/2", "c"}}));
   EXPECT_NE(ser_log->metadata.find("ais://b/1 does not exist"),
@@ -363,9 +370,54 @@ TEST_F(work_item_test, missing_entries_with_coer_become_placeholders) {
 TEST_F(work_item_test, a_missing_entry_without_coer_fails_the_batch) {
   start({"A", "B"});
   answer("A", 0, {missing(0)});
+  EXPECT_FALSE(ser_log->failure) << "not before B was asked";
+  answer("B", 1, {missing(0)});
   ASSERT_TRUE(ser_log->failure);
   EXPECT_EQ(from_caf_error(ser_log->failure).code, ec::not_found);
   EXPECT_FALSE(ser_log->done);
+}
+
+TEST_F(work_item_test, an_entry_its_owner_lacks_is_found_on_another_target) {
+  // After a target joins, objects stay on their previous owner until a
+  // rebalance moves them.
+  start({"A", "A", "B"});
+  answer("A", 0, {ok(0, "a"), missing(1)});
+  answer("B", 0, {ok(2, "c")});
+  answer("B", 1, {ok(1, "moved")});
+  EXPECT_EQ(output(), (entries{{"b/0", "a"}, {"b/1", "moved"}, {"b/2", "c"}}));
+  EXPECT_TRUE(ser_log->done);
+  EXPECT_FALSE(ser_log->failure);
+}
+
+TEST_F(work_item_test, strict_mode_checks_the_other_targets_before_failing) {
+  start({"A", "B", "A"}, false, true);
+  // Existence checks first: A lacks entry 2, B has entry 1.
+  ASSERT_EQ(targets["A"]->requests.size(), 1u);
+  EXPECT_TRUE(targets["A"]->requests[0].stat_only);
+  answer("A", 0, {ok(0, ""), missing(2)});
+  answer("B", 0, {ok(1, "")});
+  EXPECT_EQ(ser_log->ready, 0) << "entry 2 is not found yet";
+  ASSERT_EQ(targets["B"]->requests.size(), 2u);
+  EXPECT_TRUE(targets["B"]->requests[1].stat_only);
+  answer("B", 1, {ok(2, "")});
+  EXPECT_EQ(ser_log->ready, 1);
+  // The data requests go where each entry was found.
+  ASSERT_EQ(targets["B"]->requests.size(), 3u);
+  std::vector<uint32_t> on_b;
+  for (auto& item : targets["B"]->requests[2].items)
+    on_b.push_back(item.index);
+  EXPECT_EQ(on_b, (std::vector<uint32_t>{1, 2}));
+}
+
+TEST_F(work_item_test, strict_mode_fails_when_no_target_has_an_entry) {
+  start({"A", "B"}, false, true);
+  answer("A", 0, {missing(0)});
+  answer("B", 0, {ok(1, "")});
+  EXPECT_FALSE(ser_log->failure);
+  answer("B", 1, {missing(0)});
+  ASSERT_TRUE(ser_log->failure);
+  EXPECT_EQ(from_caf_error(ser_log->failure).code, ec::not_found);
+  EXPECT_EQ(ser_log->ready, 0);
 }
 
 TEST_F(work_item_test, a_target_that_dies_turns_its_entries_into_placeholders) {

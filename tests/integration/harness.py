@@ -156,12 +156,21 @@ class Cluster:
                                     "--port", str(self.http_port),
                                     "--caf-port", str(self.caf_port)] + sets,
                           self.dir + "/proxy.log")
-        self.targets = [
-            Node(f"target-{i}",
-                 ["target", "--proxy", f"127.0.0.1:{self.caf_port}",
-                  "--data-dir", f"{self.dir}/target-{i}", "--port", "0"] + sets,
-                 f"{self.dir}/target-{i}.log")
-            for i in range(targets)]
+        self.sets = sets
+        self.targets = [self.target_node(i) for i in range(targets)]
+
+    def target_node(self, i):
+        return Node(f"target-{i}",
+                    ["target", "--proxy", f"127.0.0.1:{self.caf_port}",
+                     "--data-dir", f"{self.dir}/target-{i}", "--port", "0"]
+                    + self.sets, f"{self.dir}/target-{i}.log")
+
+    def add_target(self):
+        """Starts one more target and waits until it is in the map."""
+        node = self.target_node(len(self.targets))
+        self.targets.append(node)
+        node.start()
+        return self.wait_for_targets(len(self.targets))
 
     def __enter__(self):
         self.start()
