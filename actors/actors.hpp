@@ -77,6 +77,11 @@ using proxy_actor = caf::typed_actor<
     // Sets cluster-wide runtime settings (`key=value`, validated by the
     // caller); replies with the new map version.
     caf::replies_to<atom::configure, std::vector<std::string>>::with<int64_t>,
+    // Takes a target out of placement (decommissioning); it keeps serving
+    // what it holds. Replies with the new map version.
+    caf::replies_to<atom::leave, std::string>::with<int64_t>,
+    // Removes a leaving target from the cluster for good.
+    caf::replies_to<atom::remove, std::string>::with<int64_t>,
     // Lists one page of a bucket, merged over all targets.
     caf::replies_to<atom::list, list_query>::with<list_page>>;
 

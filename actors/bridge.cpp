@@ -28,6 +28,14 @@ class actor_proxy_backend final : public http::proxy_backend {
     return map_call(atom::destroy_v, name);
   }
 
+  expected<void> decommission(const std::string& id) override {
+    return map_call(atom::leave_v, id);
+  }
+
+  expected<void> remove_target(const std::string& id) override {
+    return map_call(atom::remove_v, id);
+  }
+
   expected<void>
   configure(const std::vector<std::string>& assignments) override {
     return map_call(atom::configure_v, assignments);

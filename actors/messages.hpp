@@ -22,7 +22,7 @@ typename Inspector::result_type inspect(Inspector& f, node_info& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_map& x) {
   return f(caf::meta::type_name("cluster_map"), x.version, x.proxy, x.targets,
-           x.buckets, x.settings);
+           x.buckets, x.settings, x.leaving);
 }
 
 template <class Inspector>

@@ -269,10 +269,10 @@ int run_get_batch(const options& opts) {
   return 0;
 }
 
-int run_rebalance(const options& opts) {
-  if (!opts.positional.empty())
-    return usage_error("moss rebalance [--endpoint URL]");
-  auto endpoint = endpoint_of(opts);
+namespace {
+
+/// Starts a rebalance on every target and follows it to the end.
+int rebalance_and_wait(const std::string& endpoint) {
   auto started = call_json("POST", endpoint, "/v1/cluster/rebalance");
   if (!started)
     return fail(started.error().message);
@@ -321,6 +321,44 @@ int run_rebalance(const options& opts) {
       return 0;
     }
   }
+}
+
+} // namespace
+
+int run_rebalance(const options& opts) {
+  if (!opts.positional.empty())
+    return usage_error("moss rebalance [--endpoint URL]");
+  return rebalance_and_wait(endpoint_of(opts));
+}
+
+int run_decommission(const options& opts) {
+  if (opts.positional.size() != 2)
+    return usage_error("moss target decommission ID [--endpoint URL]");
+  auto& id = opts.positional[1];
+  auto endpoint = endpoint_of(opts);
+  auto left
+      = call_json("POST", endpoint, "/v1/cluster/decommission?node=" + id);
+  if (!left)
+    return fail(left.error().message);
+  std::fprintf(stderr,
+               "target %s is out of placement (map v%lld); moving its "
+               "objects to the others\n",
+               id.c_str(),
+               static_cast<long long>((*left)["map_version"].GetInt64()));
+  if (int rc = rebalance_and_wait(endpoint); rc != 0) {
+    std::fprintf(stderr,
+                 "moss: target %s keeps serving what it still holds; run "
+                 "this command again to finish\n",
+                 id.c_str());
+    return rc;
+  }
+  auto removed = call_json("POST", endpoint, "/v1/cluster/remove?node=" + id);
+  if (!removed)
+    return fail(removed.error().message);
+  std::printf("target %s is decommissioned: its objects live on the other "
+              "targets and it has stopped\n",
+              id.c_str());
+  return 0;
 }
 
 } // namespace moss::app

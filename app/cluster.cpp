@@ -152,6 +152,12 @@ int run_cluster(const options& opts, const char* self_exe) {
       for (auto& c : children) {
         if (c.pid != pid)
           continue;
+        if (WIFEXITED(status)
+            && WEXITSTATUS(status) == decommissioned_exit_code) {
+          log::info(c.name, " was decommissioned; not restarting it");
+          c.pid = -1;
+          continue;
+        }
         if (c.restarts >= 5) {
           log::error(c.name, " keeps dying; not restarting it again");
           c.pid = -1;

@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
     return run_get_batch(*opts);
   if (cmd == "rebalance")
     return run_rebalance(*opts);
+  if (cmd == "target" && !opts->positional.empty()
+      && opts->positional[0] == "decommission")
+    return run_decommission(*opts);
   block_stop_signals();
   if (cmd == "proxy")
     return run_proxy(*opts);

@@ -20,6 +20,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 namespace moss::app {
@@ -62,6 +63,10 @@ expected<config> node_config(const options& opts) {
 int fail(const error& err) {
   log::error(err.message);
   return 1;
+}
+
+std::string decommission_marker(const std::string& data_dir) {
+  return data_dir + "/decommissioned";
 }
 
 /// The node's configuration with the cluster's runtime settings on top.
@@ -160,6 +165,12 @@ int run_target(const options& opts) {
   auto id = node_id(cfg->cluster.data_dir, "target");
   if (!id)
     return fail(id.error());
+  if (std::filesystem::exists(decommission_marker(cfg->cluster.data_dir))) {
+    log::error("this target (", *id, ") was decommissioned; remove ",
+               decommission_marker(cfg->cluster.data_dir),
+               " to let it join a cluster again");
+    return decommissioned_exit_code;
+  }
   log::set_node("t[" + *id + "]");
   auto mountpaths = opts.mountpaths;
   if (mountpaths.empty())
@@ -184,8 +195,15 @@ int run_target(const options& opts) {
   archive::shard_limits limits;
   limits.max_member_bytes = cfg->shards.max_member_bytes;
   limits.max_ratio = cfg->shards.max_ratio;
-  auto target_handle = sys.spawn(target, limits, cfg->shards.member_cache_bytes,
-                                 proxy_host, proxy_port, &store, &view);
+  auto marker = decommission_marker(cfg->cluster.data_dir);
+  auto target_handle
+      = sys.spawn(target, limits, cfg->shards.member_cache_bytes, proxy_host,
+                  proxy_port, &store, &view, std::function<void()>{[marker] {
+                    // Remember it, so that a restart does not join again, and
+                    // stop.
+                    std::ofstream{marker} << "decommissioned\n";
+                    ::kill(::getpid(), SIGTERM);
+                  }});
   auto caf_port = sys.middleman().publish(target_handle, cfg->target.caf_port,
                                           host.c_str(), true);
   if (!caf_port) {
@@ -229,7 +247,7 @@ int run_target(const options& opts) {
   srv.stop();
   caf::anon_send_exit(throttle_handle, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(target_handle, caf::exit_reason::user_shutdown);
-  return 0;
+  return std::filesystem::exists(marker) ? decommissioned_exit_code : 0;
 }
 
 } // namespace moss::app

@@ -7,6 +7,10 @@ namespace moss::app {
 /// Runs a proxy until SIGINT/SIGTERM; returns the process exit code.
 int run_proxy(const options& opts);
 
+/// What a decommissioned target exits with (the launcher does not restart
+/// it).
+constexpr int decommissioned_exit_code = 3;
+
 /// Runs a target until SIGINT/SIGTERM; returns the process exit code.
 int run_target(const options& opts);
 
@@ -33,6 +37,10 @@ int run_get_batch(const options& opts);
 
 /// `moss rebalance`: moves every object to its owner, with progress.
 int run_rebalance(const options& opts);
+
+/// `moss target decommission ID`: out of placement, objects moved off,
+/// then out of the cluster (the target stops).
+int run_decommission(const options& opts);
 
 /// Blocks SIGINT/SIGTERM in every thread created afterwards; call first.
 void block_stop_signals();

@@ -29,6 +29,8 @@ usage:
                                 fetch every entry named in FILE (one per
                                 line: OBJECT, or OBJECT<TAB>ARCHPATH for
                                 a file inside a shard) as one archive
+  moss target decommission ID   move a target's objects to the others, then
+                                remove it from the cluster (it stops)
   moss rebalance                move every object to the target that owns
                                 it now (after adding targets), with progress
   moss config show [ENDPOINT]   the cluster-wide runtime settings

@@ -11,6 +11,23 @@ void cluster_map::refresh_digests() {
   proxy.digest = hrw_digest(proxy.id);
   for (auto& t : targets)
     t.digest = hrw_digest(t.id);
+  for (auto& t : leaving)
+    t.digest = hrw_digest(t.id);
+}
+
+std::vector<const node_info*> cluster_map::all_targets() const {
+  std::vector<const node_info*> out;
+  for (auto& t : targets)
+    out.push_back(&t);
+  for (auto& t : leaving)
+    out.push_back(&t);
+  return out;
+}
+
+bool cluster_map::is_leaving(const std::string& id) const {
+  return std::any_of(leaving.begin(), leaving.end(), [&](const node_info& n) {
+    return n.id == id;
+  });
 }
 
 bool cluster_map::has_bucket(const std::string& name) const {
@@ -75,6 +92,13 @@ std::string to_smap_json(const cluster_map& map) {
   w.end_object();
   w.key("tmap").begin_object();
   for (auto& t : map.targets) {
+    w.key(t.id);
+    write_node(w, t, "target");
+  }
+  w.end_object();
+  // Not in `tmap`, so that clients placing objects by HRW ignore them.
+  w.key("leaving").begin_object();
+  for (auto& t : map.leaving) {
     w.key(t.id);
     write_node(w, t, "target");
   }

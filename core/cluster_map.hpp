@@ -25,8 +25,11 @@ struct node_info {
 struct cluster_map {
   int64_t version = 0;
   node_info proxy;
-  /// Active targets, sorted by id.
+  /// Active targets, sorted by id: objects are placed on these.
   std::vector<node_info> targets;
+  /// Targets being decommissioned: out of placement, still serving what
+  /// they hold until a rebalance has moved it off.
+  std::vector<node_info> leaving;
   /// Names of the existing (ais://) buckets, sorted.
   std::vector<std::string> buckets;
   /// Cluster-wide runtime settings (`get_batch.max_soft_errs=10`), sorted by
@@ -38,7 +41,13 @@ struct cluster_map {
 
   bool has_bucket(const std::string& name) const;
 
+  /// An active target by id (null if there is none).
   const node_info* find_target(const std::string& id) const;
+
+  /// Active and leaving targets: every node that may hold objects.
+  std::vector<const node_info*> all_targets() const;
+
+  bool is_leaving(const std::string& id) const;
 
   /// The HRW owner of `uname` (see `object_uname`), or null without targets.
   const node_info* owner(const std::string& uname) const;

@@ -7,6 +7,8 @@
 #include "http/client.hpp"
 #include "http/status.hpp"
 
+#include <rapidjson/document.h>
+
 #include <chrono>
 #include <future>
 
@@ -71,8 +73,8 @@ target_report ask_target(const node_info& t) {
 void serve_cluster_console(exchange& ex, const proxy_context& ctx) {
   auto map = ctx.view->current();
   std::vector<std::future<target_report>> asks;
-  for (auto& t : map->targets)
-    asks.push_back(std::async(std::launch::async, ask_target, t));
+  for (auto* t : map->all_targets())
+    asks.push_back(std::async(std::launch::async, ask_target, *t));
   json_writer w;
   w.begin_object();
   w.key("time_ms").integer(now_ms());
@@ -95,6 +97,7 @@ void serve_cluster_console(exchange& ex, const proxy_context& ctx) {
     w.begin_object();
     w.key("id").string(r.id);
     w.key("url").string(r.url);
+    w.key("leaving").boolean(map->is_leaving(r.id));
     w.key("reachable").boolean(static_cast<bool>(r.node));
     if (r.node)
       w.key("node").raw(*r.node);
@@ -116,9 +119,10 @@ void serve_rebalance(exchange& ex, const proxy_context& ctx) {
                        "rebalance takes GET (progress) or POST "
                        "(start)");
   auto map = ctx.view->current();
+  auto targets = map->all_targets();
   std::vector<std::future<expected<client_response>>> asks;
-  for (auto& t : map->targets)
-    asks.push_back(std::async(std::launch::async, [&method, url = t.http_url] {
+  for (auto* t : targets)
+    asks.push_back(std::async(std::launch::async, [&method, url = t->http_url] {
       return request(method, url + "/v1/rebalance", {}, {},
                      std::chrono::seconds(10));
     }));
@@ -130,7 +134,8 @@ void serve_rebalance(exchange& ex, const proxy_context& ctx) {
   for (size_t i = 0; i < asks.size(); ++i) {
     auto r = asks[i].get();
     w.begin_object();
-    w.key("id").string(map->targets[i].id);
+    w.key("id").string(targets[i]->id);
+    w.key("leaving").boolean(map->is_leaving(targets[i]->id));
     if (r && r->status / 100 == 2) {
       w.key("progress").raw(r->body);
     } else {
@@ -143,6 +148,56 @@ void serve_rebalance(exchange& ex, const proxy_context& ctx) {
   w.end_array();
   w.end_object();
   reply_json(ex, w.str(), all_ok ? (method == "POST" ? 202 : 200) : 503);
+}
+
+/// `POST /v1/cluster/decommission?node=ID` takes a target out of placement;
+/// `POST /v1/cluster/remove?node=ID` removes it once a rebalance pass that
+/// started after that has moved everything off it.
+void serve_membership(exchange& ex, const request_target& target,
+                      const std::string& what, const proxy_context& ctx) {
+  if (ex.method() != "POST")
+    return reply_error(ex, 405, "use POST /v1/cluster/" + what + "?node=ID");
+  auto id = target.param("node");
+  if (id.empty())
+    return reply_error(ex, 400, "which target? add ?node=ID");
+  if (what == "decommission") {
+    if (auto r = ctx.backend->decommission(id); !r)
+      return reply_error(ex, r.error());
+    auto map = ctx.view->current();
+    json_writer w;
+    w.begin_object().key("map_version").integer(map->version);
+    w.key("leaving").string(id).end_object();
+    return reply_json(ex, w.str());
+  }
+  auto map = ctx.view->current();
+  const node_info* node = nullptr;
+  for (auto& t : map->leaving)
+    if (t.id == id)
+      node = &t;
+  if (node == nullptr)
+    return reply_error(ex, 409,
+                       "target " + id
+                           + " is not leaving; decommission it "
+                             "first");
+  // Only what the node itself reports proves that nothing is left on it.
+  auto r = request("GET", node->http_url + "/v1/rebalance", {}, {},
+                   std::chrono::seconds(10));
+  rapidjson::Document p;
+  if (r && r->status == 200)
+    p.Parse(r->body.c_str());
+  if (!r || r->status != 200 || p.HasParseError() || !p.IsObject())
+    return reply_error(
+        ex, 503, "cannot ask target " + id + " whether its objects moved off");
+  if (p["running"].GetBool() || p["failed"].GetInt64() != 0
+      || p["passes"].GetInt64() == 0 || !p["while_leaving"].GetBool())
+    return reply_error(ex, 409,
+                       "target " + id
+                           + " still holds objects: run a rebalance (moss "
+                             "rebalance) and wait until it finished without "
+                             "failures");
+  if (auto done = ctx.backend->remove_target(id); !done)
+    return reply_error(ex, done.error());
+  reply_json(ex, "{\"removed\":\"" + id + "\"}");
 }
 
 void serve_config(exchange& ex, const request_target& target,
@@ -234,6 +289,11 @@ bool serve_admin_on_proxy(exchange& ex, const request_target& target,
   if (seg.size() == 3 && seg[0] == "v1" && seg[1] == "console"
       && seg[2] == "cluster") {
     serve_cluster_console(ex, ctx);
+    return true;
+  }
+  if (seg.size() == 3 && seg[0] == "v1" && seg[1] == "cluster"
+      && (seg[2] == "decommission" || seg[2] == "remove")) {
+    serve_membership(ex, target, seg[2], ctx);
     return true;
   }
   if (seg.size() == 3 && seg[0] == "v1" && seg[1] == "cluster"

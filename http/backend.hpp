@@ -19,6 +19,10 @@ class proxy_backend {
   virtual expected<void> create_bucket(const std::string& name) = 0;
   virtual expected<void> destroy_bucket(const std::string& name) = 0;
   virtual expected<list_page> list_objects(const list_query& query) = 0;
+  /// Takes target `id` out of placement (it keeps serving what it holds).
+  virtual expected<void> decommission(const std::string& id) = 0;
+  /// Removes a leaving target from the cluster for good.
+  virtual expected<void> remove_target(const std::string& id) = 0;
   /// Sets cluster-wide runtime settings (already validated).
   virtual expected<void> configure(const std::vector<std::string>& assignments)
       = 0;

@@ -104,6 +104,7 @@ void rebalancer::run() {
   {
     std::lock_guard guard{mtx_};
     progress_.map_version = map->version;
+    progress_.while_leaving = map->is_leaving(self_id_);
   }
   log::info("rebalance: moving objects to their owners under map v",
             map->version);
@@ -139,6 +140,7 @@ std::string rebalance_json(const rebalance_progress& p) {
   w.key("running").boolean(p.running);
   w.key("passes").integer(u(p.passes));
   w.key("map_version").integer(p.map_version);
+  w.key("while_leaving").boolean(p.while_leaving);
   w.key("scanned").integer(u(p.scanned));
   w.key("moved").integer(u(p.moved));
   w.key("moved_bytes").integer(u(p.moved_bytes));

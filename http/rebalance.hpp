@@ -26,6 +26,8 @@ struct rebalance_progress {
   uint64_t moved_bytes = 0;
   /// The cluster map version the pass placed objects by.
   int64_t map_version = 0;
+  /// In that map, this target was leaving: the pass moved everything off.
+  bool while_leaving = false;
   std::string last_error;
 };
 

@@ -170,7 +170,8 @@ class target_routes {
     auto map = ctx_.view->current();
     auto path = object_path(addr.bucket, addr.object);
     auto query = "provider=ais&" + std::string{local_param} + "=1";
-    for (auto& t : map->targets) {
+    for (auto* tp : map->all_targets()) {
+      auto& t = *tp;
       if (t.id == ctx_.self_id)
         continue;
       auto r = request("HEAD", t.http_url + path + "?" + query, {}, {},
@@ -202,7 +203,8 @@ class target_routes {
     auto path = object_path(addr.bucket, addr.object) + "?provider=ais&"
                 + local_param + "=1";
     bool any = false;
-    for (auto& t : map->targets) {
+    for (auto* tp : map->all_targets()) {
+      auto& t = *tp;
       if (t.id == ctx_.self_id)
         continue;
       auto r = request("DELETE", t.http_url + path, {}, {},

@@ -240,13 +240,15 @@ void on_reply(wi_ptr self, uint32_t slot, const std::vector<uint32_t>& items,
     if (e.complete)
       continue; // late or duplicate
     if (r.code == ec::not_found) {
+      // The owner's answer is the one to report ("x in shard y").
+      if (e.error.empty())
+        e.error = r.error;
       if (auto next = next_holder(st, r.index); next >= 0) {
         move_entry(st, r.index, static_cast<uint32_t>(next));
         continue;
       }
       e.missing = true;
       e.complete = true;
-      e.error = r.error;
       ++st.targets[e.target].delivered;
       continue;
     }
@@ -539,10 +541,13 @@ void check_on(wi_ptr self, uint32_t slot, std::vector<uint32_t> items,
                 move_entry(st, r.index, slot);
                 continue;
               }
+              auto& e = st.entries[r.index];
+              if (e.error.empty())
+                e.error = r.error; // the owner's answer
               auto next
                   = r.code == ec::not_found ? next_holder(st, r.index) : -1;
               if (next < 0)
-                return fail(self, make_error(r.code, r.error));
+                return fail(self, make_error(r.code, e.error));
               again[static_cast<uint32_t>(next)].push_back(r.index);
             }
             for (auto& [next, idxs] : again)

@@ -76,6 +76,12 @@ void drop_target(proxy_ptr self, const caf::actor_addr& source) {
                               return n.id == id;
                             }),
              ts.end());
+    auto& ls = st.map.leaving;
+    ls.erase(std::remove_if(ls.begin(), ls.end(),
+                            [&](const node_info& n) {
+                              return n.id == id;
+                            }),
+             ls.end());
     log::warn("target ", id, " left the cluster (connection lost)");
     commit_map(self);
     return;
@@ -178,12 +184,23 @@ proxy(proxy_actor::stateful_pointer<proxy_state> self, node_info self_info,
                                   return n.id == info.id;
                                 }),
                  ts.end());
-        log::info("target ", info.id, " joined at ", info.http_url);
-        ts.push_back(std::move(info));
-        std::sort(ts.begin(), ts.end(),
-                  [](const node_info& a, const node_info& b) {
-                    return a.id < b.id;
-                  });
+        // A leaving target that restarts stays out of placement.
+        auto& ls = st.map.leaving;
+        auto was_leaving
+            = std::find_if(ls.begin(), ls.end(), [&](const node_info& n) {
+                return n.id == info.id;
+              });
+        if (was_leaving != ls.end()) {
+          log::info("leaving target ", info.id, " reconnected");
+          *was_leaving = std::move(info);
+        } else {
+          log::info("target ", info.id, " joined at ", info.http_url);
+          ts.push_back(std::move(info));
+          std::sort(ts.begin(), ts.end(),
+                    [](const node_info& a, const node_info& b) {
+                      return a.id < b.id;
+                    });
+        }
         commit_map(self);
         return st.map;
       },
@@ -222,6 +239,57 @@ proxy(proxy_actor::stateful_pointer<proxy_state> self, node_info self_info,
         if (!merged)
           return to_caf_error(merged.error());
         st.map.settings = std::move(*merged);
+        auto rp = self->make_response_promise<int64_t>();
+        commit_map(self, [rp](int64_t v) mutable {
+          rp.deliver(v);
+        });
+        return rp;
+      },
+      [self](atom::leave, const std::string& id) -> caf::result<int64_t> {
+        auto& st = self->state;
+        if (st.map.is_leaving(id))
+          return st.map.version;
+        auto& ts = st.map.targets;
+        auto it = std::find_if(ts.begin(), ts.end(), [&](const node_info& n) {
+          return n.id == id;
+        });
+        if (it == ts.end())
+          return to_caf_error(
+              make_error(ec::not_found, "no target " + id + " in the cluster"));
+        if (ts.size() == 1)
+          return to_caf_error(make_error(
+              ec::conflict, "cannot decommission " + id
+                                + ", the last target: its objects would "
+                                  "have nowhere to go"));
+        log::info("target ", id, " is leaving: out of placement");
+        st.map.leaving.push_back(std::move(*it));
+        ts.erase(it);
+        auto rp = self->make_response_promise<int64_t>();
+        commit_map(self, [rp](int64_t v) mutable {
+          rp.deliver(v);
+        });
+        return rp;
+      },
+      [self](atom::remove, const std::string& id) -> caf::result<int64_t> {
+        auto& st = self->state;
+        if (!st.map.is_leaving(id))
+          return to_caf_error(make_error(
+              ec::conflict,
+              "target " + id + " is not leaving; decommission it first"));
+        auto& ls = st.map.leaving;
+        ls.erase(std::remove_if(ls.begin(), ls.end(),
+                                [&](const node_info& n) {
+                                  return n.id == id;
+                                }),
+                 ls.end());
+        // It gets this last map (and learns it is out), then no more.
+        auto handle = st.members[id];
+        auto last = st.map;
+        ++last.version;
+        caf::anon_send(handle, atom::update_v, std::move(last));
+        self->demonitor(handle.address());
+        st.members.erase(id);
+        log::info("target ", id, " was decommissioned");
         auto rp = self->make_response_promise<int64_t>();
         commit_map(self, [rp](int64_t v) mutable {
           rp.deliver(v);

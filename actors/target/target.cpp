@@ -30,7 +30,8 @@ constexpr uint64_t warmup_read_bytes = 1 << 20;
 void connect_peers(target_ptr self) {
   auto& state = self->state;
   std::set<std::string> wanted;
-  for (auto& t : state.map.targets) {
+  for (auto* tp : state.map.all_targets()) {
+    auto& t = *tp;
     if (t.id == state.self_info.id)
       continue;
     wanted.insert(t.id);
@@ -76,10 +77,18 @@ void install_map(target_ptr self, cluster_map map) {
       if (auto r = st.store->destroy_bucket(b); !r)
         log::error(r.error().message);
     }
+  auto& me = st.self_info.id;
+  bool was_leaving = st.map.is_leaving(me);
+  bool gone = was_leaving && !map.is_leaving(me) && !map.find_target(me);
   st.map = map;
   if (st.view != nullptr)
     st.view->update(std::move(map));
   connect_peers(self);
+  if (gone) {
+    log::info("decommissioned: this target is no longer part of the cluster");
+    if (st.on_decommissioned)
+      st.on_decommissioned();
+  }
 }
 
 void retry_join(target_ptr self, const std::string& why) {
@@ -140,8 +149,9 @@ target_actor::behavior_type
 target(target_actor::stateful_pointer<target_state> self,
        archive::shard_limits limits, uint64_t cache_bytes,
        std::string proxy_host, uint16_t proxy_port, object_store* store,
-       cluster_view* view) {
+       cluster_view* view, std::function<void()> on_decommissioned) {
   auto& state = self->state;
+  state.on_decommissioned = std::move(on_decommissioned);
   state.proxy_host = std::move(proxy_host);
   state.proxy_port = proxy_port;
   state.store = store;

@@ -6,6 +6,7 @@
 #include "core/cluster_view.hpp"
 #include "core/object_store.hpp"
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -28,6 +29,7 @@ struct target_state {
   /// Shard members extracted by the workers (shared by all of them).
   std::shared_ptr<member_cache> members;
   size_t next_worker = 0;
+  std::function<void()> on_decommissioned;
   /// Pre-reads entries work items will ask for soon (look-ahead).
   warmup_actor warmup;
   /// Connected peer targets by id, and those being connected.
@@ -47,10 +49,12 @@ fetch_worker(fetch_worker_actor::pointer self, const object_store* store,
 /// @param proxy_host,proxy_port where the proxy is published; port 0 means
 ///        "do not connect" (for tests that drive the actor directly).
 /// @param limits,cache_bytes how files are read out of shards.
+/// @param on_decommissioned called once the proxy removed this target for
+///        good (after a decommission); the node then stops.
 target_actor::behavior_type
 target(target_actor::stateful_pointer<target_state> self,
        archive::shard_limits limits, uint64_t cache_bytes,
        std::string proxy_host, uint16_t proxy_port, object_store* store,
-       cluster_view* view);
+       cluster_view* view, std::function<void()> on_decommissioned);
 
 } // namespace moss

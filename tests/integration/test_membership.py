@@ -98,6 +98,68 @@ class MembershipTest(unittest.TestCase):
             self.assertEqual(out.returncode, 0, out.stderr)
             self.assertIn(" 0 moved", out.stdout)
 
+    def test_decommission_moves_objects_off_then_removes_the_target(self):
+        with Cluster(targets=3) as c:
+            self.assertEqual(c.create_bucket("m").status, 200)
+            data = {f"obj/{i:04d}": os.urandom(64 + i) for i in range(200)}
+            for n, d in data.items():
+                self.assertEqual(c.put("m", n, d).status, 200)
+            leaving = c.target_id(2)
+            held = stored_names(f"{c.dir}/target-2")
+            self.assertGreater(len(held), 20)
+
+            # Removing before the objects moved off is refused.
+            r = request("POST", f"{c.url}/v1/cluster/remove?node={leaving}")
+            self.assertEqual(r.status, 409)
+            self.assertIn("not leaving", json.loads(r.body)["message"])
+
+            out = subprocess.run([MOSS, "target", "decommission", leaving,
+                                  "--endpoint", c.url],
+                                 capture_output=True, text=True, timeout=300)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertIn("out of placement", out.stderr)
+            self.assertIn(f"{len(held)} moved", out.stdout)
+            self.assertIn(f"target {leaving} is decommissioned", out.stdout)
+
+            smap = c.smap()
+            self.assertNotIn(leaving, smap["tmap"])
+            self.assertEqual(smap["leaving"], {})
+            proc = c.targets[2].proc
+            self.assertEqual(proc.wait(timeout=15), 3, "it stops by itself")
+            self.assertEqual(stored_names(f"{c.dir}/target-2"), set())
+            for n, d in data.items():
+                r = c.get("m", n)
+                self.assertEqual((r.status, r.body), (200, d), n)
+            names = sorted(data)
+            r = get_batch(c.url, {"in": [{"objname": n} for n in names],
+                                  "strm": True}, bucket="m")
+            self.assertEqual(tar_members(r.body),
+                             [(f"m/{n}", data[n]) for n in names])
+
+            # It does not come back by itself.
+            c.targets[2].start()
+            self.assertEqual(c.targets[2].proc.wait(timeout=15), 3)
+            with open(c.targets[2].log_path) as f:
+                self.assertIn("was decommissioned", f.read())
+
+            # Nor can the cluster lose its last target this way.
+            out = subprocess.run([MOSS, "target", "decommission", "nope",
+                                  "--endpoint", c.url],
+                                 capture_output=True, text=True, timeout=60)
+            self.assertEqual(out.returncode, 1)
+            self.assertIn("no target nope", out.stderr)
+            self.assertEqual(request(
+                "POST", f"{c.url}/v1/cluster/decommission?node="
+                f"{c.target_id(1)}").status, 200)
+            r = request("POST", f"{c.url}/v1/cluster/decommission?node="
+                        f"{c.target_id(0)}")
+            self.assertEqual(r.status, 409)
+            self.assertIn("last target", json.loads(r.body)["message"])
+            r = request("POST", f"{c.url}/v1/cluster/remove?node="
+                        f"{c.target_id(1)}")
+            self.assertEqual(r.status, 409, "no pass since it left")
+            self.assertIn("still holds objects", json.loads(r.body)["message"])
+
     def test_local_copies_are_not_writable_through_the_internal_flag(self):
         with Cluster(targets=2) as c:
             self.assertEqual(c.create_bucket("m").status, 200)
