@@ -26,6 +26,13 @@ tar tf batch.tar
 test "$(tar tf batch.tar | tr '\n' ' ')" = \
   "$B/train/s3.txt $B/train/s1.txt $B/train/s2.txt __404__/$B/train/missing.txt "
 curl -sf "$E/v1/buckets/$B?prefix=train/" > /dev/null
+curl -sf "$E/v1/daemon?what=smap" | grep -q '"tmap"'
+# Operating the cluster: work items (JSON behind /console), runtime settings.
+curl -sf "$E/v1/console/cluster" | grep -q '"targets"'
+curl -sf -X PUT "$E/v1/cluster/config?get_batch.max_soft_errs=10" \
+  | grep -q '"get_batch.max_soft_errs=10"'
+curl -sf "$E/v1/cluster/config" | grep -q '"max_soft_errs":10'
+curl -sf -X PUT "$E/v1/cluster/config?get_batch.max_soft_errs=8" > /dev/null
 curl -sfL -X DELETE "$E/v1/objects/$B/train/hello%20world.txt"
 curl -sf -X DELETE "$E/v1/buckets/$B"
 echo "walkthrough: ok"
