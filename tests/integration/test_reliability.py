@@ -1,0 +1,187 @@
+"""Faults a storage node must survive: a full disk, a client that stops
+reading, and a crash in the middle of many concurrent PUTs."""
+
+import concurrent.futures as cf
+import http.client
+import json
+import os
+import signal
+import subprocess
+import time
+import unittest
+import urllib.parse
+
+from harness import Cluster, get_batch, quote, request
+
+
+def can_mount_tmpfs():
+    if os.geteuid() != 0:
+        return False
+    probe = f"/tmp/moss-tmpfs-probe-{os.getpid()}"
+    os.makedirs(probe, exist_ok=True)
+    ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs",
+                         probe], capture_output=True).returncode == 0
+    if ok:
+        subprocess.run(["umount", probe], capture_output=True)
+    os.rmdir(probe)
+    return ok
+
+
+def temp_files(root):
+    return [os.path.join(d, f) for d, _, files in os.walk(root)
+            if os.path.join(".moss", "tmp") in d for f in files]
+
+
+def wait_for(predicate, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+class DiskFullTest(unittest.TestCase):
+    @unittest.skipUnless(can_mount_tmpfs(), "needs root to mount a tmpfs")
+    def test_a_full_disk_gives_507_and_keeps_what_is_stored(self):
+        c = Cluster(targets=1)
+        mountpath = f"{c.dir}/target-0/mp1"
+        os.makedirs(mountpath)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs",
+                        mountpath], check=True)
+        try:
+            c.start()
+            self.assertEqual(c.create_bucket("b").status, 200)
+            stored = {}
+            statuses = []
+            for i in range(10):  # 10 MiB into 4: the disk fills up
+                data = os.urandom(1 << 20)
+                r = c.put("b", f"o{i}", data)
+                statuses.append(r.status)
+                if r.status == 200:
+                    stored[f"o{i}"] = data
+                else:
+                    break
+            self.assertEqual(statuses[-1], 507, statuses)
+            err = json.loads(r.body)
+            self.assertEqual(err["status"], 507)
+            self.assertIn("ais://b/o", err["message"])
+            self.assertRegex(err["message"].lower(), "space|full")
+            self.assertGreater(len(stored), 0)
+            # Nothing stored is damaged, nothing half-written is visible.
+            for name, data in stored.items():
+                self.assertEqual(c.get("b", name).body, data)
+            self.assertEqual(c.get("b", f"o{len(stored)}").status, 404)
+            self.assertEqual(temp_files(mountpath), [])
+            # GetBatch of what is there still works; buffered mode, which
+            # spools to that same disk, fails cleanly or succeeds.
+            names = sorted(stored)
+            r = get_batch(c.url, {"in": [{"objname": n} for n in names],
+                                  "strm": True}, bucket="b")
+            self.assertEqual(r.status, 200)
+            r = get_batch(c.url, {"in": [{"objname": n} for n in names],
+                                  "strm": False}, bucket="b")
+            self.assertIn(r.status, (200, 507))
+            # Deleting makes room again.
+            self.assertEqual(request("DELETE",
+                                     f"{c.url}/v1/objects/b/{names[0]}")
+                             .status, 200)
+            self.assertEqual(c.put("b", "again", b"x" * 1000).status, 200)
+        finally:
+            c.stop(remove=False)
+            subprocess.run(["umount", mountpath], capture_output=True)
+            c.stop()
+
+
+class StalledClientTest(unittest.TestCase):
+    def test_a_client_that_stops_reading_is_cut_off_and_its_work_freed(self):
+        with Cluster(overrides=["http.write_timeout=2s",
+                                "get_batch.window_bytes=1048576"]) as c:
+            self.assertEqual(c.create_bucket("b").status, 200)
+            for i in range(64):
+                self.assertEqual(c.put("b", f"o{i}", os.urandom(256 << 10))
+                                 .status, 200)
+            names = [f"o{i}" for i in range(64)] * 4  # 64 MiB of archive
+            body = json.dumps({"in": [{"objname": n} for n in names],
+                               "strm": True}).encode()
+            r = get_batch(c.url, json.loads(body), bucket="b", follow=False)
+            dt = urllib.parse.urlsplit(r.header("Location"))
+            conn = http.client.HTTPConnection(dt.hostname, dt.port, timeout=30)
+            conn.request("GET", dt.path, body=body)
+            resp = conn.getresponse()
+            self.assertEqual(resp.status, 200)
+            resp.read(1000)  # then nothing more
+
+            def active():
+                return request("GET", f"http://{dt.hostname}:{dt.port}"
+                               "/v1/daemon?what=getbatch").json()[
+                                   "active_work_items"]
+
+            self.assertEqual(active(), 1)
+            started = time.time()
+            self.assertTrue(wait_for(lambda: active() == 0, 20),
+                            "the stalled batch was not freed")
+            self.assertGreater(time.time() - started, 1.0,
+                               "not before the write timeout")
+            # The client sees a cut transfer, not a complete archive.
+            with self.assertRaises((http.client.IncompleteRead, OSError,
+                                    http.client.HTTPException)):
+                resp.read()
+            conn.close()
+            # The node serves on.
+            r = get_batch(c.url, {"in": [{"objname": "o1"}], "strm": True},
+                          bucket="b")
+            self.assertEqual(r.status, 200)
+
+
+class CrashDuringPutsTest(unittest.TestCase):
+    def test_sigkill_during_concurrent_puts_loses_nothing_acknowledged(self):
+        with Cluster(targets=1) as c:
+            self.assertEqual(c.create_bucket("b").status, 200)
+            target_url = next(iter(c.target_urls().values()))
+            parts = urllib.parse.urlsplit(target_url)
+            payloads = {f"p{i:03d}": os.urandom(1 << 20) for i in range(100)}
+
+            def put(name):
+                try:
+                    conn = http.client.HTTPConnection(parts.hostname,
+                                                      parts.port, timeout=10)
+                    conn.request("PUT", f"/v1/objects/b/{quote(name)}",
+                                 body=payloads[name])
+                    status = conn.getresponse().status
+                    conn.close()
+                    return name, status
+                except OSError:
+                    return name, None
+
+            results = []
+            with cf.ThreadPoolExecutor(32) as ex:
+                futures = [ex.submit(put, n) for n in payloads]
+                for f in cf.as_completed(futures):
+                    results.append(f.result())
+                    # Mid-stream: some acknowledged, many in flight.
+                    if sum(s == 200 for _, s in results) == 20:
+                        c.targets[0].kill(signal.SIGKILL)
+            acked = [n for n, s in results if s == 200]
+            self.assertLess(len(acked), 100, "the crash came too late")
+            c.targets[0].start()
+            c.wait_for_targets(1)
+            for name in acked:
+                r = c.get("b", name)
+                self.assertEqual((r.status, r.body), (200, payloads[name]),
+                                 name)
+            for name, status in results:
+                if status != 200:
+                    r = c.get("b", name)
+                    # Either it never landed, or it landed whole.
+                    self.assertIn(r.status, (200, 404), name)
+                    if r.status == 200:
+                        self.assertEqual(r.body, payloads[name], name)
+            self.assertEqual(temp_files(f"{c.dir}/target-0"), [],
+                             "start-up removed every leftover")
+            print(f"\n{len(acked)} of 100 PUTs acknowledged before SIGKILL",
+                  file=__import__("sys").stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
