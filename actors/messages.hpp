@@ -74,7 +74,7 @@ struct pull_reply {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fetch_item& x) {
   return f(caf::meta::type_name("fetch_item"), x.index, x.bucket, x.objname,
-           x.archpath, x.start, x.length, x.skip);
+           x.archpath, x.start, x.length, x.skip, x.identity);
 }
 
 template <class Inspector>
@@ -86,7 +86,7 @@ typename Inspector::result_type inspect(Inspector& f, fetch_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fetch_result& x) {
   return f(caf::meta::type_name("fetch_result"), x.index, x.code, x.error,
-           x.total, x.offset, x.mtime_sec, x.data, x.complete);
+           x.total, x.offset, x.mtime_sec, x.identity, x.data, x.complete);
 }
 
 template <class Inspector>

@@ -21,6 +21,10 @@ struct fetch_item {
   int64_t length = 0;
   /// Bytes of the range the work item already has (to continue a large one).
   uint64_t skip = 0;
+  /// The object's identity when its first part was read (0: nothing read
+  /// yet). A later part of an object that changed since is refused, so an
+  /// entry never mixes two versions.
+  uint64_t identity = 0;
 };
 
 /// A group of entries for one target; the reply carries at most `budget`
@@ -43,9 +47,18 @@ struct fetch_result {
   /// Where `data` starts within the range.
   uint64_t offset = 0;
   int64_t mtime_sec = 0;
+  /// Which version of the object (or shard) this is, see `identity_of`.
+  uint64_t identity = 0;
   std::string data;
   bool complete = false;
 };
+
+/// A stored object's identity: it changes with every PUT (never 0).
+inline uint64_t identity_of(const object_meta& meta) {
+  return (meta.version * 0x9E3779B97F4A7C15ull
+          ^ static_cast<uint64_t>(meta.mtime_ns))
+         | 1u;
+}
 
 struct fetch_reply {
   std::vector<fetch_result> results;

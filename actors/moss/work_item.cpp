@@ -27,6 +27,8 @@ constexpr size_t max_items_per_request = 1024;
 constexpr size_t max_items_per_stat = 4096;
 /// Fetch requests in flight per target.
 constexpr int max_inflight = 2;
+/// Times an entry starts over when its object changes while it is read.
+constexpr int max_entry_restarts = 3;
 /// Smallest data budget worth a request.
 constexpr uint64_t min_budget = 64 * 1024;
 /// How far past the cursor the warm-up pools look (entries), and how many
@@ -252,10 +254,25 @@ void on_reply(wi_ptr self, uint32_t slot, const std::vector<uint32_t>& items,
       ++st.targets[e.target].delivered;
       continue;
     }
+    if (r.code == ec::conflict && !e.header_sent
+        && e.restarts < max_entry_restarts) {
+      // Overwritten after its first part came: start over on the new
+      // version (nothing of it reached the client yet).
+      ++e.restarts;
+      for (auto& c : e.chunks)
+        st.held -= c.size();
+      e.chunks.clear();
+      e.received = 0;
+      e.known = false;
+      e.identity = 0;
+      continue;
+    }
     if (r.code != ec::no_error)
       return fail(self, make_error(r.code, r.error));
     if (r.offset != e.received)
       continue; // a stale repeat of a part we have
+    if (e.received == 0)
+      e.identity = r.identity;
     e.known = true;
     e.total = r.total;
     e.mtime_sec = r.mtime_sec;
@@ -387,6 +404,8 @@ void pump(wi_ptr self) {
           break;
         has_cursor = has_cursor || idx == st.cursor;
         req.items.push_back(item_of(in[idx], idx, e.received));
+        if (e.received > 0)
+          req.items.back().identity = e.identity;
         if (req.items.size() >= max_items_per_request)
           break;
       }

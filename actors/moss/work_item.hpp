@@ -32,6 +32,10 @@ struct entry_progress {
   uint64_t total = 0;
   uint64_t received = 0;
   int64_t mtime_sec = 0;
+  /// The version the received part belongs to (see `identity_of`).
+  uint64_t identity = 0;
+  /// Times the entry started over because its object changed mid-read.
+  int restarts = 0;
   /// Received bytes not yet handed to the serializer.
   std::deque<std::string> chunks;
   std::string error;

@@ -129,14 +129,15 @@ class shard_view {
 
   /// The file `archpath` of shard `bucket/objname`; loads every file of the
   /// same shard that `req` wants in the same pass.
-  expected<std::shared_ptr<const std::string>>
-  member(const fetch_request& req, const fetch_item& item, int64_t& mtime) {
+  expected<std::shared_ptr<const std::string>> member(const fetch_request& req,
+                                                      const fetch_item& item,
+                                                      object_meta& shard_meta) {
     auto what = display_name(item.bucket, item.objname);
     auto opened = open_shard(item);
     if (!opened)
       return opened.error();
     auto* obj = *opened;
-    mtime = obj->meta().mtime_ns / 1'000'000'000;
+    shard_meta = obj->meta();
     auto path = store_.path_of(item.bucket, item.objname);
     auto name = std::string{archive::normalize_member_name(item.archpath)};
     auto key = cache_key(path, obj->meta(), name);
@@ -252,8 +253,9 @@ fetch_reply serve_fetch(const object_store& store, const fetch_request& req,
     std::shared_ptr<const std::string> member;
     std::optional<open_object> obj;
     uint64_t size = 0;
+    object_meta meta;
     if (!item.archpath.empty()) {
-      auto m = shards.member(req, item, r.mtime_sec);
+      auto m = shards.member(req, item, meta);
       if (!m) {
         reply.results.push_back(failure(item, m.error()));
         continue;
@@ -268,8 +270,17 @@ fetch_reply serve_fetch(const object_store& store, const fetch_request& req,
         continue;
       }
       obj.emplace(std::move(*o));
-      size = obj->meta().size;
-      r.mtime_sec = obj->meta().mtime_ns / 1'000'000'000;
+      meta = obj->meta();
+      size = meta.size;
+    }
+    r.mtime_sec = meta.mtime_ns / 1'000'000'000;
+    r.identity = identity_of(meta);
+    if (item.identity != 0 && item.identity != r.identity) {
+      reply.results.push_back(failure(
+          item, make_error(ec::conflict, display_name(item.bucket, item.objname)
+                                             + " changed while it was being "
+                                               "read")));
+      continue;
     }
     auto total = resolve_range(item.start, item.length, size, what);
     if (!total) {
@@ -286,6 +297,11 @@ fetch_reply serve_fetch(const object_store& store, const fetch_request& req,
     auto want = std::min(remaining, budget);
     if (want == 0 && remaining > 0)
       break; // the budget is spent: the work item asks again
+    // An entry that fits a whole request is not split across two: each
+    // part is a separate read, and the object may change in between.
+    if (want < remaining && item.skip == 0 && remaining <= req.budget
+        && !reply.results.empty())
+      break;
     auto pos = static_cast<uint64_t>(item.start) + item.skip;
     if (member) {
       r.data.assign(*member, pos, want);

@@ -327,6 +327,51 @@ TEST_F(work_item_test, warm_up_off_sends_no_hints) {
   EXPECT_TRUE(targets["B"]->warms.empty());
 }
 
+fetch_result changed(uint32_t index) {
+  fetch_result r;
+  r.index = index;
+  r.code = ec::conflict;
+  r.error = "ais://b/" + std::to_string(index) + " changed while it was read";
+  return r;
+}
+
+TEST_F(work_item_test, later_parts_carry_the_identity_of_the_first) {
+  start({"B", "A"});
+  auto part = ok(1, "abc", 6);
+  part.identity = 77;
+  answer("A", 0, {part});
+  auto& again = targets["A"]->requests.at(1).items.at(0);
+  EXPECT_EQ(again.skip, 3u);
+  EXPECT_EQ(again.identity, 77u);
+}
+
+TEST_F(work_item_test, an_entry_overwritten_before_it_is_sent_starts_over) {
+  start({"B", "A"});
+  auto part = ok(1, "old", 6);
+  part.identity = 1;
+  answer("A", 0, {part}); // entry 1 waits behind entry 0: nothing sent
+  answer("A", 1, {changed(1)});
+  auto& fresh = targets["A"]->requests.at(2).items.at(0);
+  EXPECT_EQ(fresh.skip, 0u) << "the new version, from its start";
+  EXPECT_EQ(fresh.identity, 0u);
+  auto whole = ok(1, "newer!");
+  whole.identity = 2;
+  answer("A", 2, {whole});
+  answer("B", 0, {ok(0, "b")});
+  EXPECT_EQ(output(), (entries{{"b/0", "b"}, {"b/1", "newer!"}}));
+  EXPECT_FALSE(ser_log->failure);
+}
+
+TEST_F(work_item_test, an_entry_overwritten_while_it_streams_fails_the_batch) {
+  start({"A"});
+  auto part = ok(0, "old", 6);
+  part.identity = 1;
+  answer("A", 0, {part}); // at the cursor: its header and bytes went out
+  answer("A", 1, {changed(0)});
+  ASSERT_TRUE(ser_log->failure);
+  EXPECT_EQ(from_caf_error(ser_log->failure).code, ec::conflict);
+}
+
 TEST_F(work_item_test, a_timeout_asks_again_and_late_replies_are_ignored) {
   start({"A", "B"});
   answer("B", 0, {ok(1, "b")});

@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import signal
+import threading
 import subprocess
 import time
 import unittest
@@ -132,6 +133,79 @@ class StalledClientTest(unittest.TestCase):
             r = get_batch(c.url, {"in": [{"objname": "o1"}], "strm": True},
                           bucket="b")
             self.assertEqual(r.status, 200)
+
+
+def version(v, size):
+    """Version v of an object: its size and every byte tell which it is."""
+    return bytes([v % 251]) * (size + v % 97)
+
+
+def is_whole_version(got, size):
+    """Uniform bytes, and the length of a version with that byte."""
+    if not got or got.count(got[0]) != len(got):
+        return False
+    return any((got[0] + 251 * k) % 97 == len(got) - size for k in range(97))
+
+
+class OverwriteDuringBatchTest(unittest.TestCase):
+    def run_race(self, size, copies, seconds=4):
+        with Cluster(targets=1) as c:
+            self.assertEqual(c.create_bucket("r").status, 200)
+            self.assertEqual(c.put("r", "x", version(0, size)).status, 200)
+            stop = time.time() + seconds
+            outcomes = {"ok": 0, "error": 0}
+            wrong = []
+
+            def writer():
+                v = 1
+                while time.time() < stop:
+                    c.put("r", "x", version(v, size))
+                    v += 1
+
+            def reader():
+                body = json.dumps({"in": [{"objname": "x"}] * copies,
+                                   "strm": True}).encode()
+                while time.time() < stop:
+                    r = get_batch(c.url, json.loads(body), bucket="r",
+                                  follow=False)
+                    dt = urllib.parse.urlsplit(r.header("Location"))
+                    conn = http.client.HTTPConnection(dt.hostname, dt.port,
+                                                      timeout=30)
+                    try:
+                        conn.request("GET", dt.path, body=body)
+                        resp = conn.getresponse()
+                        data = resp.read()
+                        if resp.status != 200:
+                            outcomes["error"] += 1
+                            continue
+                    except (http.client.HTTPException, OSError):
+                        outcomes["error"] += 1  # a cut transfer: visible
+                        continue
+                    finally:
+                        conn.close()
+                    outcomes["ok"] += 1
+                    for _, got in __import__("harness").tar_members(data):
+                        if not is_whole_version(got, size):
+                            wrong.append(len(got))
+
+            threads = [threading.Thread(target=writer)] + [
+                threading.Thread(target=reader) for _ in range(3)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            self.assertEqual(wrong, [], "an entry mixed two versions")
+            self.assertGreater(outcomes["ok"], 0)
+            return outcomes
+
+    def test_small_objects_read_whole_while_overwritten(self):
+        outcomes = self.run_race(40 << 10, 40)
+        self.assertEqual(outcomes["error"], 0, outcomes)
+
+    def test_large_objects_are_whole_or_the_batch_fails_visibly(self):
+        # 2 MiB objects span several reads: an overwrite in between either
+        # restarts the entry (nothing of it sent yet) or fails the batch.
+        self.run_race(2 << 20, 4)
 
 
 class CrashDuringPutsTest(unittest.TestCase):

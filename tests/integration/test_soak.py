@@ -6,6 +6,7 @@ errors and each node's resident memory over time, and requires memory to be
 flat: the last sample of the run may exceed the sample taken after the
 first fifth of it by at most 64 MiB per node."""
 
+import hashlib
 import http.client
 import io
 import json
@@ -59,9 +60,27 @@ class Soak:
     def __init__(self, cluster, seconds):
         self.c, self.seconds = cluster, seconds
         self.lock = threading.Lock()
-        self.data = {}
+        # Digests of every version of every object, oldest first: a read that
+        # overlaps writes may return any version written meanwhile.
+        self.history = {}
+        # Names whose newest version in `history` is still being written.
+        self.writing = set()
         self.counts = {"getbatch": 0, "get": 0, "put": 0, "429": 0}
         self.errors = []
+
+    def version_count(self, name):
+        """Where the versions a read may return start in `history`: the last
+        one stored, and the one being written, if any."""
+        with self.lock:
+            n = len(self.history[name])
+            return n - 2 if name in self.writing else n - 1
+
+    def is_version(self, name, data, first):
+        """`data` is a version current when the read started (the last one
+        stored, or one being written), or one written since."""
+        digest = hashlib.sha1(data).digest()
+        with self.lock:
+            return digest in self.history[name][first:]
 
     def count(self, what):
         with self.lock:
@@ -83,30 +102,29 @@ class Soak:
                     self.get_batch(client, rnd)
                 elif op < 0.8:
                     name = f"o{rnd.randrange(OBJECTS)}"
-                    with self.lock:
-                        before = self.data[name]
+                    first = self.version_count(name)
                     status, body = client.request(
                         "GET", f"{base}/v1/objects/s/{quote(name)}")
-                    with self.lock:
-                        after = self.data[name]
-                    # A PUT of the same name may land in between.
-                    if status != 200 or body not in (before, after):
+                    if status != 200 or not self.is_version(name, body,
+                                                            first):
                         self.fail(f"GET {name}: {status}")
                     self.count("get")
                 else:
-                    name = f"o{rnd.randrange(OBJECTS)}"
-                    # Writers own disjoint names, so a read always knows
-                    # the latest bytes.
-                    if int(name[1:]) % CLIENTS != seed:
-                        continue
+                    # Writers own disjoint names (o<seed>, o<seed+32>,
+                    # ...), so a read always knows the latest bytes.
+                    name = f"o{rnd.randrange(OBJECTS // CLIENTS) * CLIENTS + seed}"
                     body = os.urandom(rnd.randrange(1, 64 << 10))
+                    # Known before it is sent: a reader may see it as soon
+                    # as the target stored it, before this PUT returns.
+                    with self.lock:
+                        self.history[name].append(hashlib.sha1(body).digest())
+                        self.writing.add(name)
                     status, _ = client.request(
                         "PUT", f"{base}/v1/objects/s/{quote(name)}", body)
+                    with self.lock:
+                        self.writing.discard(name)
                     if status != 200:
                         self.fail(f"PUT {name}: {status}")
-                    else:
-                        with self.lock:
-                            self.data[name] = body
                     self.count("put")
             except (OSError, http.client.HTTPException) as e:
                 self.fail(f"connection: {e}")
@@ -120,8 +138,7 @@ class Soak:
         # Only objects nobody writes right now can be checked exactly: take
         # the expected bytes under the lock, and re-check the ones that
         # changed meanwhile after the batch.
-        with self.lock:
-            before = {n: self.data[n] for n in names}
+        first = {n: self.version_count(n) for n in names}
         status, data = client.request("GET", f"{self.c.url}/v1/ml/moss/s",
                                       body)
         if status == 429:
@@ -136,12 +153,10 @@ class Soak:
             data = parts[2].partition(b"\r\n\r\n")[2][:-2]
         with tarfile.open(fileobj=io.BytesIO(data)) as tar:
             got = [(m.name, tar.extractfile(m).read()) for m in tar]
-        with self.lock:
-            after = {n: self.data[n] for n in names}
         if [m for m, _ in got] != [f"s/{n}" for n in names]:
             self.fail("GetBatch: wrong members or order")
         for (member, bytes_), n in zip(got, names):
-            if bytes_ != before[n] and bytes_ != after[n]:
+            if not self.is_version(n, bytes_, first[n]):
                 self.fail(f"GetBatch: wrong bytes for {n}")
         self.count("getbatch")
 
@@ -155,10 +170,11 @@ class SoakTest(unittest.TestCase):
             setup = Client()
             for i in range(OBJECTS):
                 name = f"o{i}"
-                soak.data[name] = os.urandom(random.randrange(1, 64 << 10))
+                body = os.urandom(random.randrange(1, 64 << 10))
                 status, _ = setup.request(
-                    "PUT", f"{c.url}/v1/objects/s/{name}", soak.data[name])
+                    "PUT", f"{c.url}/v1/objects/s/{name}", body)
                 self.assertEqual(status, 200)
+                soak.history[name] = [hashlib.sha1(body).digest()]
             nodes = [c.proxy] + c.targets
             deadline = time.time() + seconds
             threads = [threading.Thread(target=soak.worker,
