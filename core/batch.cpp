@@ -135,11 +135,16 @@ expected<batch_request> parse_batch_request(std::string_view body,
                                             const std::string& url_bucket,
                                             const std::string& url_provider,
                                             uint32_t max_entries) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    return make_error(ec::invalid_argument,
+                      "a GetBatch request needs a JSON body (MossReq: "
+                      "{\"in\": [{\"objname\": ...}, ...]}); this one has "
+                      "none");
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());
   if (doc.HasParseError())
     return make_error(ec::invalid_argument,
-                      std::string{"invalid GetBatch request: "}
+                      std::string{"invalid GetBatch request (not JSON): "}
                           + rapidjson::GetParseError_En(doc.GetParseError())
                           + " at offset "
                           + std::to_string(doc.GetErrorOffset()));

@@ -103,11 +103,21 @@ class beast_exchange final : public exchange {
       auto n = chunk.size() - body.size;
       if (err) {
         closing_ = true;
-        if (err == asio::error::eof || err == asio::error::timed_out
-            || err == bhttp::error::partial_message
+        // The client's fault, not the server's: a 400 that says how far it
+        // got (if anyone still listens).
+        auto got = " after " + std::to_string(total + n) + " bytes";
+        if (auto len = content_length())
+          got += " of the " + std::to_string(*len) + " announced";
+        if (err == asio::error::timed_out)
+          return make_error(ec::invalid_argument,
+                            "request body incomplete: no data within the "
+                            "read timeout"
+                                + got);
+        if (err == asio::error::eof || err == bhttp::error::partial_message
             || err == asio::error::connection_reset)
-          return make_error(ec::aborted,
-                            "request body incomplete: " + err.message());
+          return make_error(ec::invalid_argument,
+                            "request body incomplete: the connection ended"
+                                + got);
         return make_error(ec::invalid_argument,
                           "malformed request body: " + err.message());
       }

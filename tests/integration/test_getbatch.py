@@ -265,7 +265,8 @@ class GetBatchTest(unittest.TestCase):
         url = self.url()
         too_many = {"in": [{"objname": "a"}] * 100001}
         cases = [
-            ("GET", "/v1/ml/moss/b1", "{", 400, "invalid GetBatch request"),
+            ("GET", "/v1/ml/moss/b1", "{", 400, "invalid GetBatch request (not JSON)"),
+            ("GET", "/v1/ml/moss/b1", "", 400, "needs a JSON body"),
             ("GET", "/v1/ml/moss/b1", '{"in": []}', 400, "empty input"),
             ("GET", "/v1/ml/moss/b1", '{"in": [{"objname": "a"}], '
              '"mime": "rar"}', 400, "rar"),
