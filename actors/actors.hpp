@@ -68,8 +68,10 @@ using target_actor = caf::typed_actor<
 
 /// The PROXY actor interface: owns the cluster map and bucket metadata.
 using proxy_actor = caf::typed_actor<
-    // A target joins or rejoins; replies with the current map.
-    caf::replies_to<atom::join, node_info, target_actor>::with<cluster_map>,
+    // A target joins or rejoins with the cluster's join token; replies with
+    // the current map.
+    caf::replies_to<atom::join, node_info, target_actor,
+                    std::string>::with<cluster_map>,
     // Creates a bucket on every target; replies with the new map version.
     caf::replies_to<atom::create, std::string>::with<int64_t>,
     // Destroys a bucket on every target; replies with the new map version.

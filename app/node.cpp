@@ -120,8 +120,9 @@ int run_proxy(const options& opts) {
   node_info self_info{*id,
                       "http://" + seen_as + ":" + std::to_string(*http_port),
                       seen_as, cfg->proxy.caf_port, 0};
-  auto proxy_handle = sys.spawn(proxy, self_info,
-                                cfg->cluster.data_dir + "/cluster.json", &view);
+  auto proxy_handle
+      = sys.spawn(proxy, self_info, cfg->cluster.data_dir + "/cluster.json",
+                  &view, cfg->middleman.join_token);
   auto caf_port = sys.middleman().publish(proxy_handle, cfg->proxy.caf_port,
                                           host.c_str(), true);
   if (!caf_port) {
@@ -196,14 +197,15 @@ int run_target(const options& opts) {
   limits.max_member_bytes = cfg->shards.max_member_bytes;
   limits.max_ratio = cfg->shards.max_ratio;
   auto marker = decommission_marker(cfg->cluster.data_dir);
-  auto target_handle
-      = sys.spawn(target, limits, cfg->shards.member_cache_bytes, proxy_host,
-                  proxy_port, &store, &view, std::function<void()>{[marker] {
-                    // Remember it, so that a restart does not join again, and
-                    // stop.
-                    std::ofstream{marker} << "decommissioned\n";
-                    ::kill(::getpid(), SIGTERM);
-                  }});
+  // Once decommissioned: remember it, so that a restart does not join
+  // again, and stop.
+  std::function<void()> decommissioned{[marker] {
+    std::ofstream{marker} << "decommissioned\n";
+    ::kill(::getpid(), SIGTERM);
+  }};
+  auto target_handle = sys.spawn(target, limits, cfg->shards.member_cache_bytes,
+                                 proxy_host, proxy_port, &store, &view,
+                                 cfg->middleman.join_token, decommissioned);
   auto caf_port = sys.middleman().publish(target_handle, cfg->target.caf_port,
                                           host.c_str(), true);
   if (!caf_port) {

@@ -223,6 +223,7 @@ expected<config> parse_config(const std::string& json,
   rd.span("middleman.connection_timeout", cfg.middleman.connection_timeout,
           duration{200}, duration{600'000});
   rd.string("middleman.app_identifier", cfg.middleman.app_identifier);
+  rd.string("middleman.join_token", cfg.middleman.join_token);
   rd.integer("list.max_page_size", cfg.list.max_page_size, 1, 1'000'000);
   rd.integer("shards.max_member_bytes", cfg.shards.max_member_bytes, 1,
              int64_t{1} << 44);

@@ -60,6 +60,9 @@ struct middleman_config {
   duration connection_timeout{5000};
   /// Nodes with a different identifier are refused by the middleman.
   std::string app_identifier = "moss-cluster";
+  /// The cluster's shared secret: the proxy refuses targets that do not
+  /// present it (empty: no check, as for the local cluster).
+  std::string join_token;
 };
 
 struct list_config {

@@ -63,6 +63,16 @@ void commit_map(proxy_ptr self, std::function<void(int64_t)> done = nullptr) {
   }
 }
 
+/// Compares secrets in a time that does not depend on where they differ.
+bool same_secret(const std::string& a, const std::string& b) {
+  if (a.size() != b.size())
+    return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
 void drop_target(proxy_ptr self, const caf::actor_addr& source) {
   auto& st = self->state;
   for (auto it = st.members.begin(); it != st.members.end(); ++it) {
@@ -144,8 +154,9 @@ expected<void> save_proxy_state(const std::string& path,
 
 proxy_actor::behavior_type
 proxy(proxy_actor::stateful_pointer<proxy_state> self, node_info self_info,
-      std::string state_file, cluster_view* view) {
+      std::string state_file, cluster_view* view, std::string join_token) {
   auto& state = self->state;
+  state.join_token = std::move(join_token);
   state.state_file = std::move(state_file);
   state.view = view;
   if (!state.state_file.empty()) {
@@ -167,9 +178,16 @@ proxy(proxy_actor::stateful_pointer<proxy_state> self, node_info self_info,
     });
   });
   return {
-      [self](atom::join, node_info info,
-             target_actor handle) -> caf::result<cluster_map> {
+      [self](atom::join, node_info info, target_actor handle,
+             const std::string& token) -> caf::result<cluster_map> {
         auto& st = self->state;
+        if (!same_secret(token, st.join_token)) {
+          log::warn("refused target ", info.id, " at ", info.http_url,
+                    ": wrong middleman.join_token");
+          return to_caf_error(make_error(
+              ec::invalid_argument,
+              "refused: middleman.join_token does not match the cluster's"));
+        }
         if (info.id.empty())
           return to_caf_error(make_error(ec::invalid_argument,
                                          "a target needs a non-empty id"));

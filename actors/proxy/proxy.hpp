@@ -16,6 +16,8 @@ struct proxy_state {
   std::string state_file;
   /// Published copy of `map` for the HTTP threads.
   cluster_view* view = nullptr;
+  /// What joining targets must present (empty: anyone may join).
+  std::string join_token;
   static inline const char* name = "proxy";
 };
 
@@ -33,8 +35,9 @@ expected<void> save_proxy_state(const std::string& path,
 /// @param self_info the proxy's own entry of the map.
 /// @param state_file persisted state (empty: keep nothing).
 /// @param view receives every new map (may be null).
+/// @param join_token the secret targets must present (empty: no check).
 proxy_actor::behavior_type
 proxy(proxy_actor::stateful_pointer<proxy_state> self, node_info self_info,
-      std::string state_file, cluster_view* view);
+      std::string state_file, cluster_view* view, std::string join_token);
 
 } // namespace moss

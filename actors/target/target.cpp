@@ -110,9 +110,9 @@ void join(target_ptr self) {
             if (!ptr)
               return retry_join(self, "nothing published at that port");
             auto proxy = caf::actor_cast<proxy_actor>(ptr);
-            self->request(proxy, join_timeout, atom::join_v,
-                          self->state.self_info,
-                          caf::actor_cast<target_actor>(self))
+            self->request(
+                    proxy, join_timeout, atom::join_v, self->state.self_info,
+                    caf::actor_cast<target_actor>(self), self->state.join_token)
                 .then(
                     [self, proxy](cluster_map& map) {
                       auto& st = self->state;
@@ -149,8 +149,10 @@ target_actor::behavior_type
 target(target_actor::stateful_pointer<target_state> self,
        archive::shard_limits limits, uint64_t cache_bytes,
        std::string proxy_host, uint16_t proxy_port, object_store* store,
-       cluster_view* view, std::function<void()> on_decommissioned) {
+       cluster_view* view, std::string join_token,
+       std::function<void()> on_decommissioned) {
   auto& state = self->state;
+  state.join_token = std::move(join_token);
   state.on_decommissioned = std::move(on_decommissioned);
   state.proxy_host = std::move(proxy_host);
   state.proxy_port = proxy_port;

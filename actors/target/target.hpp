@@ -30,6 +30,7 @@ struct target_state {
   std::shared_ptr<member_cache> members;
   size_t next_worker = 0;
   std::function<void()> on_decommissioned;
+  std::string join_token;
   /// Pre-reads entries work items will ask for soon (look-ahead).
   warmup_actor warmup;
   /// Connected peer targets by id, and those being connected.
@@ -49,12 +50,14 @@ fetch_worker(fetch_worker_actor::pointer self, const object_store* store,
 /// @param proxy_host,proxy_port where the proxy is published; port 0 means
 ///        "do not connect" (for tests that drive the actor directly).
 /// @param limits,cache_bytes how files are read out of shards.
+/// @param join_token the cluster's secret, presented when joining.
 /// @param on_decommissioned called once the proxy removed this target for
 ///        good (after a decommission); the node then stops.
 target_actor::behavior_type
 target(target_actor::stateful_pointer<target_state> self,
        archive::shard_limits limits, uint64_t cache_bytes,
        std::string proxy_host, uint16_t proxy_port, object_store* store,
-       cluster_view* view, std::function<void()> on_decommissioned);
+       cluster_view* view, std::string join_token,
+       std::function<void()> on_decommissioned);
 
 } // namespace moss

@@ -55,7 +55,8 @@ class proxy_test : public ::testing::Test {
         sched(
             dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {
     proxy_handle = sys.spawn(proxy, node_info{"p1", "http://p", "p", 1, 0},
-                             state.path() + "/cluster.json", &view);
+                             state.path() + "/cluster.json", &view,
+                             std::string{"s3cret"});
     spawned.push_back(caf::actor_cast<caf::actor>(proxy_handle));
     sched.run();
   }
@@ -76,7 +77,8 @@ class proxy_test : public ::testing::Test {
   cluster_map join(const std::string& id, const target_actor& t) {
     cluster_map result;
     auto h = self->request(proxy_handle, caf::infinite, atom::join_v,
-                           node_info{id, "http://" + id, id, 7, 0}, t);
+                           node_info{id, "http://" + id, id, 7, 0}, t,
+                           std::string{"s3cret"});
     sched.run();
     h.receive(
         [&](cluster_map& m) {
@@ -112,6 +114,25 @@ class proxy_test : public ::testing::Test {
   proxy_actor proxy_handle;
   std::vector<caf::actor> spawned;
 };
+
+TEST_F(proxy_test, a_target_without_the_join_token_is_refused) {
+  auto t = spawn_target(std::make_shared<fake_log>());
+  for (auto token : {"", "s3cre", "s3cret!", "S3CRET"}) {
+    auto h = self->request(proxy_handle, caf::infinite, atom::join_v,
+                           node_info{"t1", "http://t1", "t1", 7, 0}, t,
+                           std::string{token});
+    sched.run();
+    h.receive(
+        [](cluster_map&) {
+          FAIL() << "joined without the token";
+        },
+        [](caf::error& e) {
+          EXPECT_NE(caf::to_string(e).find("join_token"), std::string::npos);
+        });
+  }
+  EXPECT_TRUE(view.current()->targets.empty());
+  EXPECT_EQ(join("t1", t).targets.size(), 1u) << "with it, it joins";
+}
 
 TEST_F(proxy_test, joins_are_versioned_and_pushed_to_every_target) {
   auto log1 = std::make_shared<fake_log>();

@@ -6,6 +6,7 @@ previous owner, deletes and overwrites made meanwhile stick, and
 import json
 import os
 import subprocess
+import time
 import unittest
 
 from harness import (MOSS, Cluster, get_batch, owner_of, request,
@@ -159,6 +160,21 @@ class MembershipTest(unittest.TestCase):
                         f"{c.target_id(1)}")
             self.assertEqual(r.status, 409, "no pass since it left")
             self.assertIn("still holds objects", json.loads(r.body)["message"])
+
+    def test_targets_join_only_with_the_clusters_token(self):
+        with Cluster(targets=2,
+                     overrides=["middleman.join_token=open-sesame"]) as c:
+            self.assertEqual(len(c.smap()["tmap"]), 2)
+            intruder = c.target_node(2)
+            intruder.args += ["--set", "middleman.join_token=guess"]
+            c.targets.append(intruder)  # stopped with the cluster
+            intruder.start()
+            time.sleep(3)
+            self.assertEqual(len(c.smap()["tmap"]), 2)
+            with open(intruder.log_path) as f:
+                self.assertIn("join_token does not match", f.read())
+            with open(c.proxy.log_path) as f:
+                self.assertIn("wrong middleman.join_token", f.read())
 
     def test_local_copies_are_not_writable_through_the_internal_flag(self):
         with Cluster(targets=2) as c:
