@@ -2,6 +2,7 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/names.hpp"
+#include "core/sign.hpp"
 #include "http/admin_routes.hpp"
 #include "http/batch_routes.hpp"
 #include "http/client.hpp"
@@ -134,6 +135,9 @@ class target_routes {
     if (local_only && method == "PUT")
       return reply_error(
           ex, 400, std::string{local_param} + "=1 is for GET, HEAD and DELETE");
+    if (local_only)
+      if (auto ok = check_local(target, scope_of(method), *addr); !ok)
+        return reply_error(ex, 403, ok.error().message);
     if (owner->id != ctx_.self_id && !local_only)
       return redirect(ex, owner->http_url,
                       object_path(addr->bucket, addr->object),
@@ -163,17 +167,77 @@ class target_routes {
     get_object(ex, *addr, target);
   }
 
+  static const char* scope_of(const std::string& method) {
+    return method == "DELETE" ? "delete" : "read";
+  }
+
+  /// What a signature covers: what it allows, on which object, to which
+  /// target, until when.
+  std::string signed_text(const char* scope, const object_address& addr,
+                          const std::string& holder,
+                          const std::string& expires) const {
+    return std::string{scope} + "\n" + addr.bucket + "\n" + addr.object + "\n"
+           + holder + "\n" + expires;
+  }
+
+  /// The query that lets target `holder` serve (scope "read") or delete its
+  /// own copy of an object it does not own. With a join token it is signed
+  /// (HMAC-SHA256) and valid for a minute, so that only cluster nodes can
+  /// hand out such a request.
+  std::string local_query(const char* scope, const object_address& addr,
+                          const std::string& holder) const {
+    std::string q = "provider=ais&" + std::string{local_param} + "=1";
+    auto& token = ctx_.cfg->middleman.join_token;
+    if (token.empty())
+      return q;
+    auto expires = std::to_string(
+        std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count()
+        + 60);
+    return q + "&moss_exp=" + expires + "&moss_sig="
+           + hmac_sha256_hex(token, signed_text(scope, addr, holder, expires));
+  }
+
+  expected<void> check_local(const request_target& target, const char* scope,
+                             const object_address& addr) const {
+    auto& token = ctx_.cfg->middleman.join_token;
+    if (token.empty())
+      return {};
+    auto refused = make_error(
+        ec::invalid_argument,
+        std::string{local_param}
+            + "=1 needs a valid, current signature from a cluster node");
+    auto expires = target.param("moss_exp");
+    int64_t until = 0;
+    try {
+      until = std::stoll(expires);
+    } catch (...) {
+      return refused;
+    }
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    if (until < now)
+      return refused;
+    auto want = hmac_sha256_hex(
+        token, signed_text(scope, addr, ctx_.self_id, expires));
+    if (!same_secret(target.param("moss_sig"), want))
+      return refused;
+    return {};
+  }
+
   /// The owner lacks the object: after a target joined, it may still sit on
   /// its previous owner until a rebalance moves it there.
   bool redirect_to_holder(exchange& ex, const object_address& addr,
                           const request_target& target) {
     auto map = ctx_.view->current();
     auto path = object_path(addr.bucket, addr.object);
-    auto query = "provider=ais&" + std::string{local_param} + "=1";
     for (auto* tp : map->all_targets()) {
       auto& t = *tp;
       if (t.id == ctx_.self_id)
         continue;
+      auto query = local_query("read", addr, t.id);
       auto r = request("HEAD", t.http_url + path + "?" + query, {}, {},
                        std::chrono::seconds(5));
       if (r && r->status == 200) {
@@ -200,15 +264,15 @@ class target_routes {
   /// Deletes the copies other targets hold; true if there was one.
   bool remove_elsewhere(const object_address& addr) {
     auto map = ctx_.view->current();
-    auto path = object_path(addr.bucket, addr.object) + "?provider=ais&"
-                + local_param + "=1";
+    auto path = object_path(addr.bucket, addr.object) + "?";
     bool any = false;
     for (auto* tp : map->all_targets()) {
       auto& t = *tp;
       if (t.id == ctx_.self_id)
         continue;
-      auto r = request("DELETE", t.http_url + path, {}, {},
-                       std::chrono::seconds(10));
+      auto r = request("DELETE",
+                       t.http_url + path + local_query("delete", addr, t.id),
+                       {}, {}, std::chrono::seconds(10));
       if (!r)
         log::warn("cannot delete the copy of ",
                   display_name(addr.bucket, addr.object), " on ", t.id, ": ",

@@ -5,6 +5,7 @@
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/names.hpp"
+#include "core/sign.hpp"
 
 #include <caf/all.hpp>
 
@@ -61,16 +62,6 @@ void commit_map(proxy_ptr self, std::function<void(int64_t)> done = nullptr) {
               finish();
             });
   }
-}
-
-/// Compares secrets in a time that does not depend on where they differ.
-bool same_secret(const std::string& a, const std::string& b) {
-  if (a.size() != b.size())
-    return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i)
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
 }
 
 void drop_target(proxy_ptr self, const caf::actor_addr& source) {

@@ -8,9 +8,14 @@ import os
 import subprocess
 import time
 import unittest
+import urllib.parse
 
 from harness import (MOSS, Cluster, get_batch, owner_of, request,
                      split_multipart, tar_members)
+
+
+def quote_name(name):
+    return urllib.parse.quote(name, safe="")
 
 
 def stored_names(target_dir):
@@ -175,6 +180,44 @@ class MembershipTest(unittest.TestCase):
                 self.assertIn("join_token does not match", f.read())
             with open(c.proxy.log_path) as f:
                 self.assertIn("wrong middleman.join_token", f.read())
+
+    def test_with_a_join_token_internal_requests_must_be_signed(self):
+        with Cluster(targets=2,
+                     overrides=["middleman.join_token=open-sesame"]) as c:
+            self.assertEqual(c.create_bucket("m").status, 200)
+            data = {f"k{i:03d}": os.urandom(200) for i in range(120)}
+            for n, d in data.items():
+                self.assertEqual(c.put("m", n, d).status, 200)
+            smap = c.add_target()
+            new_id = c.target_id(2)
+            moved = [n for n in data if owner_of(smap, "m", n) == new_id]
+            self.assertTrue(moved)
+            name = moved[0]
+            owner_url = smap["tmap"][new_id]["public_net"]["direct_url"]
+            # The owner hands the client a signed redirect to the holder.
+            r = request("GET", f"{owner_url}/v1/objects/m/{name}",
+                        follow=False)
+            self.assertEqual(r.status, 307)
+            location = r.header("Location")
+            self.assertIn("moss_sig=", location)
+            self.assertEqual(request("GET", location).body, data[name])
+            holder = location.split("/v1/")[0]
+            plain = f"{holder}/v1/objects/m/{name}?moss_local=1"
+            forged = location.replace("moss_sig=", "moss_sig=0")
+            other = location.replace(quote_name(name), quote_name(moved[1]))
+            for url in (plain, forged, other):
+                r = request("GET", url, follow=False)
+                self.assertEqual(r.status, 403, url)
+                self.assertIn("signature", json.loads(r.body)["message"])
+            r = request("DELETE", plain)
+            self.assertEqual(r.status, 403)
+            self.assertEqual(c.get("m", name).body, data[name])
+            # Deletes through the cluster still reach the stale copy.
+            self.assertEqual(request("DELETE", f"{c.url}/v1/objects/m/{name}")
+                             .status, 200)
+            self.assertEqual(c.get("m", name).status, 404)
+            for n in moved[1:10]:
+                self.assertEqual(c.get("m", n).body, data[n])
 
     def test_local_copies_are_not_writable_through_the_internal_flag(self):
         with Cluster(targets=2) as c:
