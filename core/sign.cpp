@@ -23,7 +23,8 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
 }
 
 bool same_secret(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  return a.size() == b.size()
+         && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 } // namespace moss
