@@ -84,8 +84,11 @@ class ConsoleTest(unittest.TestCase):
         held = HeldBatch(self.cluster, names)
 
         def stalled():
+            # Part-way, and the connection has sent what it could: the
+            # client stopped reading, not the server writing.
             for tid, j in all_jobs(console(self.cluster), "active"):
-                if j["entries"] == OBJECTS and 0 < j["cursor"] < OBJECTS:
+                if j["entries"] == OBJECTS and 0 < j["cursor"] < OBJECTS \
+                        and j["archive_bytes"] > 0:
                     return tid, j
             return None
 
