@@ -25,6 +25,30 @@ constexpr size_t fetch_workers = 8;
 /// advised to read ahead the rest.
 constexpr uint64_t warmup_read_bytes = 1 << 20;
 
+peer_table make_peer_table(target_ptr self) {
+  auto& st = self->state;
+  peer_table table;
+  table.ids.push_back(st.self_info.id);
+  table.handles.push_back(caf::actor_cast<caf::actor>(self));
+  for (auto& [id, handle] : st.peers) {
+    table.ids.push_back(id);
+    table.handles.push_back(handle);
+  }
+  return table;
+}
+
+/// Work items that asked for the peers while connections were being set up
+/// get them once every attempt ended (each is bounded by connect_timeout).
+void answer_waiting_peers(target_ptr self) {
+  auto& st = self->state;
+  if (!st.connecting.empty() || st.waiting_for_peers.empty())
+    return;
+  auto table = make_peer_table(self);
+  for (auto& rp : st.waiting_for_peers)
+    rp.deliver(table);
+  st.waiting_for_peers.clear();
+}
+
 /// Keeps a connection to every other target of the map (work items fetch
 /// from them directly) and forgets targets that left it.
 void connect_peers(target_ptr self) {
@@ -46,17 +70,19 @@ void connect_peers(target_ptr self) {
                               const std::set<std::string>&) {
               auto& st = self->state;
               st.connecting.erase(id);
-              if (!ptr)
-                return;
-              auto handle = caf::actor_cast<caf::actor>(ptr);
-              st.peers[id] = handle;
-              self->monitor(handle);
-              log::debug("connected to peer ", id);
+              if (ptr) {
+                auto handle = caf::actor_cast<caf::actor>(ptr);
+                st.peers[id] = handle;
+                self->monitor(handle);
+                log::debug("connected to peer ", id);
+              }
+              answer_waiting_peers(self);
             },
             [self, id = t.id](caf::error& err) {
               self->state.connecting.erase(id);
               log::warn("cannot connect to peer ", id, ": ",
                         self->system().render(err));
+              answer_waiting_peers(self);
             });
   }
   for (auto it = state.peers.begin(); it != state.peers.end();)
@@ -216,16 +242,15 @@ target(target_actor::stateful_pointer<target_state> self,
         auto& worker = st.workers[st.next_worker++ % st.workers.size()];
         return self->delegate(worker, atom::fetch_v, std::move(req));
       },
-      [self](atom::peers) {
+      [self](atom::peers) -> caf::result<peer_table> {
         auto& st = self->state;
-        peer_table table;
-        table.ids.push_back(st.self_info.id);
-        table.handles.push_back(caf::actor_cast<caf::actor>(self));
-        for (auto& [id, handle] : st.peers) {
-          table.ids.push_back(id);
-          table.handles.push_back(handle);
-        }
-        return table;
+        // A batch planned on the current map may need a target whose
+        // connection is still being set up (it just joined): wait for it.
+        if (st.connecting.empty())
+          return make_peer_table(self);
+        auto rp = self->make_response_promise<peer_table>();
+        st.waiting_for_peers.push_back(rp);
+        return rp;
       },
       [self](atom::rejoin) {
         if (!self->state.proxy && !self->state.self_info.id.empty())

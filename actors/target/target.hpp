@@ -36,6 +36,8 @@ struct target_state {
   /// Connected peer targets by id, and those being connected.
   std::map<std::string, caf::actor> peers;
   std::set<std::string> connecting;
+  /// Answers to `peers` held back until `connecting` is empty.
+  std::vector<caf::typed_response_promise<peer_table>> waiting_for_peers;
   static inline const char* name = "target";
 };
 

@@ -181,6 +181,9 @@ class Cluster:
 
     def start(self):
         self.proxy.start()
+        # Targets pick free ports of their own: once the proxy answers, its
+        # inter-node port is taken and no target can land on it.
+        self.wait_for_proxy()
         for t in self.targets:
             t.start()
         try:
@@ -195,6 +198,21 @@ class Cluster:
             n.kill(signal.SIGTERM)
         if remove and not os.environ.get("MOSS_KEEP_TEST_DATA"):
             shutil.rmtree(self.dir, ignore_errors=True)
+
+    def wait_for_proxy(self, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                if request("GET", self.url + "/v1/health",
+                           timeout=2).status == 200:
+                    return
+            except OSError:
+                pass
+            if not self.proxy.running():
+                break
+            time.sleep(0.05)
+        self.stop(remove=False)
+        raise TimeoutError(f"the proxy did not start; logs in {self.dir}")
 
     def smap(self):
         return request("GET", self.url + "/v1/daemon?what=smap").json()
