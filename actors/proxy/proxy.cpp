@@ -64,6 +64,19 @@ void commit_map(proxy_ptr self, std::function<void(int64_t)> done = nullptr) {
   }
 }
 
+/// The node with `id` in `nodes` (end() if none).
+std::vector<node_info>::iterator find_node(std::vector<node_info>& nodes,
+                                           const std::string& id) {
+  return std::find_if(nodes.begin(), nodes.end(), [&](const node_info& n) {
+    return n.id == id;
+  });
+}
+
+void erase_node(std::vector<node_info>& nodes, const std::string& id) {
+  if (auto it = find_node(nodes, id); it != nodes.end())
+    nodes.erase(it);
+}
+
 void drop_target(proxy_ptr self, const caf::actor_addr& source) {
   auto& st = self->state;
   for (auto it = st.members.begin(); it != st.members.end(); ++it) {
@@ -71,18 +84,8 @@ void drop_target(proxy_ptr self, const caf::actor_addr& source) {
       continue;
     auto id = it->first;
     st.members.erase(it);
-    auto& ts = st.map.targets;
-    ts.erase(std::remove_if(ts.begin(), ts.end(),
-                            [&](const node_info& n) {
-                              return n.id == id;
-                            }),
-             ts.end());
-    auto& ls = st.map.leaving;
-    ls.erase(std::remove_if(ls.begin(), ls.end(),
-                            [&](const node_info& n) {
-                              return n.id == id;
-                            }),
-             ls.end());
+    erase_node(st.map.targets, id);
+    erase_node(st.map.leaving, id);
     log::warn("target ", id, " left the cluster (connection lost)");
     commit_map(self);
     return;
@@ -188,17 +191,10 @@ proxy(proxy_actor::stateful_pointer<proxy_state> self, node_info self_info,
         st.members[info.id] = handle;
         self->monitor(handle);
         auto& ts = st.map.targets;
-        ts.erase(std::remove_if(ts.begin(), ts.end(),
-                                [&](const node_info& n) {
-                                  return n.id == info.id;
-                                }),
-                 ts.end());
+        erase_node(ts, info.id);
         // A leaving target that restarts stays out of placement.
         auto& ls = st.map.leaving;
-        auto was_leaving
-            = std::find_if(ls.begin(), ls.end(), [&](const node_info& n) {
-                return n.id == info.id;
-              });
+        auto was_leaving = find_node(ls, info.id);
         if (was_leaving != ls.end()) {
           log::info("leaving target ", info.id, " reconnected");
           *was_leaving = std::move(info);
@@ -259,9 +255,7 @@ proxy(proxy_actor::stateful_pointer<proxy_state> self, node_info self_info,
         if (st.map.is_leaving(id))
           return st.map.version;
         auto& ts = st.map.targets;
-        auto it = std::find_if(ts.begin(), ts.end(), [&](const node_info& n) {
-          return n.id == id;
-        });
+        auto it = find_node(ts, id);
         if (it == ts.end())
           return to_caf_error(
               make_error(ec::not_found, "no target " + id + " in the cluster"));
@@ -285,12 +279,7 @@ proxy(proxy_actor::stateful_pointer<proxy_state> self, node_info self_info,
           return to_caf_error(make_error(
               ec::conflict,
               "target " + id + " is not leaving; decommission it first"));
-        auto& ls = st.map.leaving;
-        ls.erase(std::remove_if(ls.begin(), ls.end(),
-                                [&](const node_info& n) {
-                                  return n.id == id;
-                                }),
-                 ls.end());
+        erase_node(st.map.leaving, id);
         // It gets this last map (and learns it is out), then no more.
         auto handle = st.members[id];
         auto last = st.map;
