@@ -38,18 +38,6 @@ std::string endpoint_of(const options& opts) {
   return opts.endpoint.empty() ? endpoint_argument({}, 0) : opts.endpoint;
 }
 
-std::string human_bytes(double n) {
-  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int i = 0;
-  while (n >= 1024 && i < 4) {
-    n /= 1024;
-    ++i;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, i == 0 ? "%.0f %s" : "%.1f %s", n, units[i]);
-  return buf;
-}
-
 /// A progress line on stderr: redrawn in place on a terminal, one line every
 /// few seconds otherwise (logs, CI).
 class progress_line {

@@ -2,6 +2,7 @@
 
 #include "http/client.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 
 namespace moss::app {
@@ -47,6 +48,19 @@ std::string endpoint_argument(const std::vector<std::string>& positional,
   if (const char* env = std::getenv("AIS_ENDPOINT"))
     return env;
   return "http://127.0.0.1:51080";
+}
+
+std::string human_bytes(double n, const char* separator) {
+  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int i = 0;
+  while (n >= 1024 && i < 4) {
+    n /= 1024;
+    ++i;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, i == 0 ? "%.0f%s%s" : "%.1f%s%s", n, separator,
+                units[i]);
+  return buf;
 }
 
 } // namespace moss::app

@@ -29,4 +29,8 @@ fetch_cluster_map(const std::string& endpoint,
 std::string endpoint_argument(const std::vector<std::string>& positional,
                               size_t index);
 
+/// `n` bytes for people: "512 B", "4.0 MiB" (`separator` between number
+/// and unit).
+std::string human_bytes(double n, const char* separator = " ");
+
 } // namespace moss::app

@@ -28,16 +28,9 @@ std::string str(const json& v, const char* key) {
   return v.HasMember(key) && v[key].IsString() ? v[key].GetString() : "";
 }
 
+/// Compact, for table columns: "4.0MiB".
 std::string bytes(double n) {
-  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int i = 0;
-  while (n >= 1024 && i < 4) {
-    n /= 1024;
-    ++i;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, i == 0 ? "%.0f%s" : "%.1f%s", n, units[i]);
-  return buf;
+  return human_bytes(n, "");
 }
 
 int show_cluster(const std::string& endpoint) {
