@@ -16,13 +16,13 @@ auto find_job(Jobs& jobs, const std::string& uuid) {
   });
 }
 
-int64_t now_ms() {
+} // namespace
+
+int64_t unix_time_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
       .count();
 }
-
-} // namespace
 
 void job_board::publish(const job_view& v) {
   std::lock_guard guard{mtx_};
@@ -69,7 +69,7 @@ void job_board::retire(const job_view& v) {
 std::vector<job_view> job_board::active() const {
   std::lock_guard guard{mtx_};
   auto out = live_;
-  auto now = now_ms();
+  auto now = unix_time_ms();
   for (auto& j : out)
     j.seconds = static_cast<double>(now - j.started_ms) / 1000.0;
   return out;

@@ -83,6 +83,9 @@ class job_board {
   std::deque<job_view> recent_;
 };
 
+/// Wall-clock milliseconds since the epoch (job start times, reports).
+int64_t unix_time_ms();
+
 class json_writer;
 
 /// Writes `v` as one JSON object.

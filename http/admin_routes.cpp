@@ -23,12 +23,6 @@ namespace {
 /// How long the console waits for one target.
 constexpr auto node_timeout = std::chrono::seconds(2);
 
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-      .count();
-}
-
 void write_load(json_writer& w, const load_sample& s, const load_advice& a) {
   double used_pct
       = s.mem_total == 0
@@ -77,7 +71,7 @@ void serve_cluster_console(exchange& ex, const proxy_context& ctx) {
     asks.push_back(std::async(std::launch::async, ask_target, *t));
   json_writer w;
   w.begin_object();
-  w.key("time_ms").integer(now_ms());
+  w.key("time_ms").integer(unix_time_ms());
   w.key("version").integer(map->version);
   w.key("proxy").begin_object();
   w.key("id").string(map->proxy.id);
@@ -249,7 +243,7 @@ void serve_node_console(exchange& ex, const target_context& ctx) {
   json_writer w;
   w.begin_object();
   w.key("id").string(ctx.self_id);
-  w.key("time_ms").integer(now_ms());
+  w.key("time_ms").integer(unix_time_ms());
   w.key("map_version").integer(map->version);
   load_sample sample;
   if (ctx.advice != nullptr)

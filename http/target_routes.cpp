@@ -190,11 +190,7 @@ class target_routes {
     auto& token = ctx_.cfg->middleman.join_token;
     if (token.empty())
       return q;
-    auto expires = std::to_string(
-        std::chrono::duration_cast<std::chrono::seconds>(
-            std::chrono::system_clock::now().time_since_epoch())
-            .count()
-        + 60);
+    auto expires = std::to_string(unix_time_ms() / 1000 + 60);
     return q + "&moss_exp=" + expires + "&moss_sig="
            + hmac_sha256_hex(token, signed_text(scope, addr, holder, expires));
   }
@@ -215,10 +211,7 @@ class target_routes {
     } catch (...) {
       return refused;
     }
-    auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
-    if (until < now)
+    if (until < unix_time_ms() / 1000)
       return refused;
     auto want = hmac_sha256_hex(
         token, signed_text(scope, addr, ctx_.self_id, expires));

@@ -704,9 +704,7 @@ work_item(work_item_actor::stateful_pointer<work_item_state> self,
   state.plan = std::move(plan);
   state.cfg = cfg;
   state.services = services;
-  state.started_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+  state.started_ms = unix_time_ms();
   state.serializer = std::move(ser);
   state.entries.resize(state.plan->req.entries.size());
   self->set_down_handler([self](caf::down_msg& msg) {
