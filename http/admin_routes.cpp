@@ -21,7 +21,7 @@ namespace moss::http {
 namespace {
 
 /// How long the console waits for one target.
-constexpr auto node_timeout = std::chrono::seconds(2);
+constexpr auto node_timeout = std::chrono::milliseconds(2000);
 
 void write_load(json_writer& w, const load_sample& s, const load_advice& a) {
   double used_pct
@@ -42,33 +42,25 @@ void write_load(json_writer& w, const load_sample& s, const load_advice& a) {
   w.end_object();
 }
 
-/// What the console shows of one target, fetched from the target itself.
-struct target_report {
-  std::string id;
-  std::string url;
-  expected<std::string> node{make_error(ec::internal, "not asked")};
-};
-
-target_report ask_target(const node_info& t) {
-  target_report r{t.id, t.http_url, make_error(ec::internal, "not asked")};
-  auto resp = request(
-      "GET", t.http_url + "/v1/console/node", {}, {},
-      std::chrono::duration_cast<std::chrono::milliseconds>(node_timeout));
-  if (!resp)
-    r.node = resp.error();
-  else if (resp->status != 200)
-    r.node = make_error(ec::unavailable,
-                        "answered " + std::to_string(resp->status));
-  else
-    r.node = std::move(resp->body);
-  return r;
+/// `method path` on every one of `targets` at once; the answers in order.
+std::vector<expected<client_response>>
+ask_all(const std::vector<const node_info*>& targets, const std::string& method,
+        const std::string& path, std::chrono::milliseconds timeout) {
+  std::vector<std::future<expected<client_response>>> asks;
+  for (auto* t : targets)
+    asks.push_back(std::async(std::launch::async, [&, url = t->http_url] {
+      return request(method, url + path, {}, {}, timeout);
+    }));
+  std::vector<expected<client_response>> answers;
+  for (auto& ask : asks)
+    answers.push_back(ask.get());
+  return answers;
 }
 
 void serve_cluster_console(exchange& ex, const proxy_context& ctx) {
   auto map = ctx.view->current();
-  std::vector<std::future<target_report>> asks;
-  for (auto* t : map->all_targets())
-    asks.push_back(std::async(std::launch::async, ask_target, *t));
+  auto targets = map->all_targets();
+  auto answers = ask_all(targets, "GET", "/v1/console/node", node_timeout);
   json_writer w;
   w.begin_object();
   w.key("time_ms").integer(unix_time_ms());
@@ -86,17 +78,20 @@ void serve_cluster_console(exchange& ex, const proxy_context& ctx) {
     w.string(s);
   w.end_array();
   w.key("targets").begin_array();
-  for (auto& ask : asks) {
-    auto r = ask.get();
+  for (size_t i = 0; i < targets.size(); ++i) {
+    auto& t = *targets[i];
+    auto& r = answers[i];
+    bool reachable = r && r->status == 200;
     w.begin_object();
-    w.key("id").string(r.id);
-    w.key("url").string(r.url);
-    w.key("leaving").boolean(map->is_leaving(r.id));
-    w.key("reachable").boolean(static_cast<bool>(r.node));
-    if (r.node)
-      w.key("node").raw(*r.node);
+    w.key("id").string(t.id);
+    w.key("url").string(t.http_url);
+    w.key("leaving").boolean(map->is_leaving(t.id));
+    w.key("reachable").boolean(reachable);
+    if (reachable)
+      w.key("node").raw(r->body);
     else
-      w.key("error").string(r.node.error().message);
+      w.key("error").string(r ? "answered " + std::to_string(r->status)
+                              : r.error().message);
     w.end_object();
   }
   w.end_array();
@@ -114,19 +109,15 @@ void serve_rebalance(exchange& ex, const proxy_context& ctx) {
                        "(start)");
   auto map = ctx.view->current();
   auto targets = map->all_targets();
-  std::vector<std::future<expected<client_response>>> asks;
-  for (auto* t : targets)
-    asks.push_back(std::async(std::launch::async, [&method, url = t->http_url] {
-      return request(method, url + "/v1/rebalance", {}, {},
-                     std::chrono::seconds(10));
-    }));
+  auto answers
+      = ask_all(targets, method, "/v1/rebalance", std::chrono::seconds(10));
   json_writer w;
   w.begin_object();
   w.key("map_version").integer(map->version);
   w.key("targets").begin_array();
   bool all_ok = true;
-  for (size_t i = 0; i < asks.size(); ++i) {
-    auto r = asks[i].get();
+  for (size_t i = 0; i < answers.size(); ++i) {
+    auto& r = answers[i];
     w.begin_object();
     w.key("id").string(targets[i]->id);
     w.key("leaving").boolean(map->is_leaving(targets[i]->id));
