@@ -25,6 +25,8 @@ constexpr size_t fetch_workers = 8;
 /// advised to read ahead the rest.
 constexpr uint64_t warmup_read_bytes = 1 << 20;
 
+constexpr auto reconnect_backoff = std::chrono::seconds{1};
+
 peer_table make_peer_table(target_ptr self) {
   auto& st = self->state;
   peer_table table;
@@ -61,6 +63,10 @@ void connect_peers(target_ptr self) {
     wanted.insert(t.id);
     if (state.peers.count(t.id) > 0 || state.connecting.count(t.id) > 0)
       continue;
+    if (auto failed = state.failed_connects.find(t.id);
+        failed != state.failed_connects.end()
+        && caf::make_timestamp() - failed->second < reconnect_backoff)
+      continue;
     state.connecting.insert(t.id);
     auto mm = self->home_system().middleman().actor_handle();
     self->request(mm, connect_timeout, caf::connect_atom::value, t.caf_host,
@@ -70,6 +76,7 @@ void connect_peers(target_ptr self) {
                               const std::set<std::string>&) {
               auto& st = self->state;
               st.connecting.erase(id);
+              st.failed_connects.erase(id);
               if (ptr) {
                 auto handle = caf::actor_cast<caf::actor>(ptr);
                 st.peers[id] = handle;
@@ -80,11 +87,15 @@ void connect_peers(target_ptr self) {
             },
             [self, id = t.id](caf::error& err) {
               self->state.connecting.erase(id);
+              self->state.failed_connects[id] = caf::make_timestamp();
               log::warn("cannot connect to peer ", id, ": ",
                         self->system().render(err));
               answer_waiting_peers(self);
             });
   }
+  std::erase_if(state.failed_connects, [&](const auto& kv) {
+    return wanted.count(kv.first) == 0;
+  });
   for (auto it = state.peers.begin(); it != state.peers.end();)
     if (wanted.count(it->first) == 0) {
       self->demonitor(it->second);
@@ -204,7 +215,7 @@ target(target_actor::stateful_pointer<target_state> self,
     }
     for (auto it = st.peers.begin(); it != st.peers.end(); ++it)
       if (it->second.address() == msg.source) {
-        log::info("lost the connection to peer ", it->first);
+        log::warn("lost the connection to peer ", it->first);
         st.peers.erase(it);
         return;
       }
@@ -245,7 +256,9 @@ target(target_actor::stateful_pointer<target_state> self,
       [self](atom::peers) -> caf::result<peer_table> {
         auto& st = self->state;
         // A batch planned on the current map may need a target whose
-        // connection is still being set up (it just joined): wait for it.
+        // connection is still being set up (it just joined) or dropped
+        // since: (re)connect and wait for it.
+        connect_peers(self);
         if (st.connecting.empty())
           return make_peer_table(self);
         auto rp = self->make_response_promise<peer_table>();

@@ -36,6 +36,9 @@ struct target_state {
   /// Connected peer targets by id, and those being connected.
   std::map<std::string, caf::actor> peers;
   std::set<std::string> connecting;
+  /// When the last attempt to connect to a peer failed: a batch that finds
+  /// the peer missing retries, but not more often than once a second.
+  std::map<std::string, caf::timestamp> failed_connects;
   /// Answers to `peers` held back until `connecting` is empty.
   std::vector<caf::typed_response_promise<peer_table>> waiting_for_peers;
   static inline const char* name = "target";

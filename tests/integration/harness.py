@@ -10,6 +10,7 @@ import signal
 import socket
 import struct
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.parse
@@ -176,8 +177,22 @@ class Cluster:
         self.start()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            self.print_log_tails()
         self.stop()
+
+    def print_log_tails(self, lines=15):
+        """What each node logged last: a failed test shows why."""
+        for node in [self.proxy] + self.targets:
+            try:
+                with open(node.log_path, "rb") as f:
+                    tail = f.read().splitlines()[-lines:]
+            except OSError:
+                continue
+            sys.stderr.write(f"--- {node.name} log (last {len(tail)} lines)\n")
+            for line in tail:
+                sys.stderr.write(line.decode(errors="replace") + "\n")
 
     def start(self):
         self.proxy.start()
@@ -260,7 +275,6 @@ class Cluster:
 # -- GetBatch helpers --------------------------------------------------------
 
 import io
-import sys
 import tarfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))

@@ -110,7 +110,9 @@ class StalledClientTest(unittest.TestCase):
             conn = http.client.HTTPConnection(dt.hostname, dt.port, timeout=30)
             conn.request("GET", dt.path, body=body)
             resp = conn.getresponse()
-            self.assertEqual(resp.status, 200)
+            if resp.status != 200:
+                self.fail(f"{resp.status}: {resp.read()[:500]!r}; logs in "
+                          f"{c.dir}")
             resp.read(1000)  # then nothing more
 
             def active():
