@@ -5,13 +5,17 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "client/client.hpp"
+
 namespace moss::app {
 
 expected<rapidjson::Document> call_json(const std::string& method,
                                         const std::string& endpoint,
                                         const std::string& path,
                                         std::chrono::milliseconds timeout) {
-  auto res = http::request(method, endpoint + path, {}, {}, timeout);
+  auto res = http::request(
+      method, endpoint + path, {},
+      client::bearer_headers(client::token_from_environment()), timeout);
   if (!res)
     return make_error(res.error().code, endpoint + ": " + res.error().message);
   rapidjson::Document doc;

@@ -79,6 +79,26 @@ runtime_config runtime_config_of(const options& opts, const config& cfg) {
                         }};
 }
 
+/// Bearer-token checks as configured (a gate that allows everything when
+/// `auth.enabled` is false).
+expected<http::access_gate> access_gate_of(const config& cfg) {
+  if (!cfg.auth.enabled)
+    return http::access_gate{};
+  std::string pem;
+  if (auto& file = cfg.auth.public_key_file; !file.empty()) {
+    std::ifstream in{file};
+    if (!in)
+      return make_error(ec::not_found,
+                        "auth.public_key_file: cannot read " + file);
+    pem.assign(std::istreambuf_iterator<char>{in}, {});
+  }
+  auto verifier = token_verifier::make(cfg.auth.secret, pem);
+  if (!verifier)
+    return make_error(ec::invalid_argument,
+                      "auth: " + verifier.error().message);
+  return http::access_gate{std::move(*verifier), cfg.middleman.join_token};
+}
+
 } // namespace
 
 void block_stop_signals() {
@@ -105,6 +125,9 @@ int run_proxy(const options& opts) {
   if (!cfg)
     return fail(cfg.error());
   auto& host = cfg->cluster.host;
+  auto gate = access_gate_of(*cfg);
+  if (!gate)
+    return fail(gate.error());
   auto id = node_id(cfg->cluster.data_dir, "proxy");
   if (!id)
     return fail(id.error());
@@ -133,8 +156,8 @@ int run_proxy(const options& opts) {
   }
   auto backend = make_proxy_backend(sys, proxy_handle);
   metrics::init(*id);
-  srv.serve(http::with_metrics(
-      http::make_proxy_handler({&*cfg, &runtime, &view, backend.get()})));
+  srv.serve(http::with_metrics(http::make_proxy_handler(
+      {&*cfg, &runtime, &view, backend.get(), nullptr, &*gate})));
   log::info("proxy ", *id, " serving http://", seen_as, ":", *http_port,
             " (targets join at ", seen_as, ":", *caf_port, ")");
   auto sig = wait_for_stop_signal();
@@ -163,6 +186,9 @@ int run_target(const options& opts) {
     return fail(
         make_error(ec::invalid_argument, "invalid --proxy " + opts.proxy));
   }
+  auto gate = access_gate_of(*cfg);
+  if (!gate)
+    return fail(gate.error());
   auto id = node_id(cfg->cluster.data_dir, "target");
   if (!id)
     return fail(id.error());
@@ -223,8 +249,9 @@ int run_target(const options& opts) {
   auto batches = make_batch_backend(sys, target_handle,
                                     work_item_services{&jobs, &board});
   ctx.batches = batches.get();
-  http::rebalancer rebalance{&store, &view, *id};
+  http::rebalancer rebalance{&store, &view, *id, cfg->middleman.join_token};
   ctx.rebalance = &rebalance;
+  ctx.gate = &*gate;
   auto sampler = std::make_shared<load_sampler>(mountpaths);
   auto* backend_ptr = batches.get();
   auto& gb = cfg->get_batch;

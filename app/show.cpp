@@ -11,6 +11,8 @@
 #include <string>
 #include <thread>
 
+#include "client/client.hpp"
+
 namespace moss::app {
 
 namespace {
@@ -49,7 +51,9 @@ int show_cluster(const std::string& endpoint) {
   for (auto& t : map["tmap"].GetObject()) {
     std::string url = t.value["public_net"]["direct_url"].GetString();
     std::string work = "?";
-    if (auto gb = http::request("GET", url + "/v1/daemon?what=getbatch");
+    if (auto gb = http::request(
+            "GET", url + "/v1/daemon?what=getbatch", {},
+            client::bearer_headers(client::token_from_environment()));
         gb && gb->status == 200) {
       rapidjson::Document d;
       d.Parse(gb->body.c_str());

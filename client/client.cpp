@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace moss::client {
@@ -59,9 +60,23 @@ std::string object_url(const std::string& endpoint, const std::string& bucket,
 
 } // namespace
 
+std::string token_from_environment() {
+  const char* token = std::getenv("AIS_AUTHN_TOKEN");
+  return token == nullptr ? std::string{} : std::string{token};
+}
+
+http::header_list bearer_headers(const std::string& token) {
+  if (token.empty())
+    return {};
+  return {{"Authorization", "Bearer " + token}};
+}
+
 cluster_client::cluster_client(std::string endpoint,
-                               std::chrono::milliseconds timeout)
+                               std::chrono::milliseconds timeout,
+                               const std::string& token)
     : endpoint_(std::move(endpoint)), session_(timeout) {
+  for (auto& h : bearer_headers(token))
+    session_.add_default_header(h);
   while (!endpoint_.empty() && endpoint_.back() == '/')
     endpoint_.pop_back();
 }

@@ -41,13 +41,23 @@ struct batch_options {
   bool only_object_names = false;
 };
 
+/// The bearer token in `AIS_AUTHN_TOKEN` (where the AIStore CLI and SDK
+/// look for it), or an empty string.
+std::string token_from_environment();
+
+/// `Authorization: Bearer <token>`, or nothing for an empty token.
+http::header_list bearer_headers(const std::string& token);
+
 /// Talks to one cluster through its proxy, following redirects. Not
 /// thread-safe: use one client per thread.
 class cluster_client {
  public:
+  /// @param token sent as `Authorization: Bearer` with every request, when
+  ///        the cluster checks tokens (empty: none).
   explicit cluster_client(std::string endpoint,
                           std::chrono::milliseconds timeout
-                          = std::chrono::seconds(60));
+                          = std::chrono::seconds(60),
+                          const std::string& token = token_from_environment());
 
   const std::string& endpoint() const { return endpoint_; }
 

@@ -121,6 +121,14 @@ class reader {
     out = at(key).GetString();
   }
 
+  void boolean(const std::string& key, bool& out) {
+    auto& v = at(key);
+    if (!v.IsBool())
+      fail("\"" + key + "\" must be true or false");
+    else
+      out = v.GetBool();
+  }
+
   void span(const std::string& key, duration& out, duration lo, duration hi) {
     auto parsed = parse_duration(at(key).GetString());
     if (!parsed)
@@ -224,6 +232,9 @@ expected<config> parse_config(const std::string& json,
           duration{200}, duration{600'000});
   rd.string("middleman.app_identifier", cfg.middleman.app_identifier);
   rd.string("middleman.join_token", cfg.middleman.join_token);
+  rd.boolean("auth.enabled", cfg.auth.enabled);
+  rd.string("auth.secret", cfg.auth.secret);
+  rd.string("auth.public_key_file", cfg.auth.public_key_file);
   rd.integer("list.max_page_size", cfg.list.max_page_size, 1, 1'000'000);
   rd.integer("shards.max_member_bytes", cfg.shards.max_member_bytes, 1,
              int64_t{1} << 44);
@@ -264,6 +275,13 @@ expected<config> parse_config(const std::string& json,
   if (gb.max_gfn > gb.max_soft_errs)
     return bad("\"get_batch.max_gfn\" must not exceed "
                "\"get_batch.max_soft_errs\"");
+  if (cfg.auth.enabled && cfg.auth.secret.empty()
+      && cfg.auth.public_key_file.empty())
+    return bad("\"auth.enabled\" needs \"auth.secret\" (HS256) or "
+               "\"auth.public_key_file\" (RS256) to check tokens with");
+  if (cfg.auth.enabled && cfg.middleman.join_token.empty())
+    return bad("\"auth.enabled\" needs \"middleman.join_token\": nodes sign "
+               "their requests to each other with it");
   if (cfg.cluster.data_dir.empty())
     return bad("\"cluster.data_dir\" must not be empty");
   return cfg;

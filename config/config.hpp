@@ -65,6 +65,15 @@ struct middleman_config {
   std::string join_token;
 };
 
+/// Bearer-token access control on every node's HTTP API.
+struct auth_config {
+  bool enabled = false;
+  /// HS256 key (AIStore AuthN's secret).
+  std::string secret;
+  /// A PEM file with the RSA public key that RS256 tokens are checked with.
+  std::string public_key_file;
+};
+
 struct list_config {
   uint32_t max_page_size = 10000;
 };
@@ -119,6 +128,7 @@ struct config {
   target_config target;
   http_config http;
   middleman_config middleman;
+  auth_config auth;
   list_config list;
   get_batch_config get_batch;
   shards_config shards;

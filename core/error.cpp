@@ -34,6 +34,10 @@ const char* to_string(ec code) {
     return "aborted";
   case ec::internal:
     return "internal";
+  case ec::unauthenticated:
+    return "unauthenticated";
+  case ec::forbidden:
+    return "forbidden";
   }
   return "unknown";
 }

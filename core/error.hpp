@@ -41,6 +41,10 @@ enum class ec : uint8_t {
   aborted,
   /// A bug or an unexpected state.
   internal,
+  /// The request carries no valid credentials (missing, forged, expired).
+  unauthenticated,
+  /// The credentials are valid but do not allow the request.
+  forbidden,
 };
 
 /// Returns the snake_case name of `code`.

@@ -45,11 +45,13 @@ void write_load(json_writer& w, const load_sample& s, const load_advice& a) {
 /// `method path` on every one of `targets` at once; the answers in order.
 std::vector<expected<client_response>>
 ask_all(const std::vector<const node_info*>& targets, const std::string& method,
-        const std::string& path, std::chrono::milliseconds timeout) {
+        const std::string& path, std::chrono::milliseconds timeout,
+        const std::string& join_token) {
   std::vector<std::future<expected<client_response>>> asks;
   for (auto* t : targets)
     asks.push_back(std::async(std::launch::async, [&, url = t->http_url] {
-      return request(method, url + path, {}, {}, timeout);
+      return request(method, url + path, {},
+                     node_auth_headers(join_token, method, path), timeout);
     }));
   std::vector<expected<client_response>> answers;
   for (auto& ask : asks)
@@ -60,7 +62,8 @@ ask_all(const std::vector<const node_info*>& targets, const std::string& method,
 void serve_cluster_console(exchange& ex, const proxy_context& ctx) {
   auto map = ctx.view->current();
   auto targets = map->all_targets();
-  auto answers = ask_all(targets, "GET", "/v1/console/node", node_timeout);
+  auto answers = ask_all(targets, "GET", "/v1/console/node", node_timeout,
+                         ctx.cfg->middleman.join_token);
   json_writer w;
   w.begin_object();
   w.key("time_ms").integer(unix_time_ms());
@@ -110,7 +113,8 @@ void serve_rebalance(exchange& ex, const proxy_context& ctx) {
   auto map = ctx.view->current();
   auto targets = map->all_targets();
   auto answers
-      = ask_all(targets, method, "/v1/rebalance", std::chrono::seconds(10));
+      = ask_all(targets, method, "/v1/rebalance", std::chrono::seconds(10),
+                ctx.cfg->middleman.join_token);
   json_writer w;
   w.begin_object();
   w.key("map_version").integer(map->version);
@@ -165,8 +169,10 @@ void serve_membership(exchange& ex, const request_target& target,
                            + " is not leaving; decommission it "
                              "first");
   // Only what the node itself reports proves that nothing is left on it.
-  auto r = request("GET", node->http_url + "/v1/rebalance", {}, {},
-                   std::chrono::seconds(10));
+  auto r = request(
+      "GET", node->http_url + "/v1/rebalance", {},
+      node_auth_headers(ctx.cfg->middleman.join_token, "GET", "/v1/rebalance"),
+      std::chrono::seconds(10));
   rapidjson::Document p;
   if (r && r->status == 200)
     p.Parse(r->body.c_str());

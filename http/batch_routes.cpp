@@ -37,7 +37,8 @@ struct parsed_batch {
 /// Reads, parses and validates a GetBatch request against `map`; fills in
 /// each entry's owner.
 expected<parsed_batch> read_batch(exchange& ex, const request_target& target,
-                                  const config& cfg, const cluster_map& map) {
+                                  const config& cfg, const cluster_map& map,
+                                  const access_gate* gate) {
   if (ex.method() != "GET")
     return make_error(ec::method_not_allowed,
                       "GetBatch takes GET, not " + ex.method());
@@ -60,13 +61,23 @@ expected<parsed_batch> read_batch(exchange& ex, const request_target& target,
                                  cfg.get_batch.max_entries);
   if (!req)
     return req.error();
+  // Every bucket the entries name, each once, in order of appearance.
+  std::vector<const batch_entry*> buckets;
   std::unordered_map<std::string, bool> checked;
-  for (auto& e : req->entries) {
-    auto key = e.provider + "://" + e.bucket;
-    if (checked.emplace(key, true).second
-        && (e.provider != "ais" || !map.has_bucket(e.bucket)))
-      return make_error(ec::not_found, "bucket " + key + " does not exist");
+  for (auto& e : req->entries)
+    if (checked.emplace(e.provider + "://" + e.bucket, true).second)
+      buckets.push_back(&e);
+  if (gate != nullptr && gate->enabled()) {
+    std::vector<std::string> names;
+    for (auto* e : buckets)
+      names.push_back(e->bucket);
+    if (auto allowed = gate->require(ex, names, access::read); !allowed)
+      return allowed.error();
   }
+  for (auto* e : buckets)
+    if (e->provider != "ais" || !map.has_bucket(e->bucket))
+      return make_error(ec::not_found, "bucket " + e->provider + "://"
+                                           + e->bucket + " does not exist");
   if (map.targets.empty())
     return make_error(ec::unavailable, "the cluster has no targets");
   out.plan.owners.reserve(req->entries.size());
@@ -114,9 +125,9 @@ void serve_batch_on_proxy(exchange& ex, const request_target& target,
                           const proxy_context& ctx) {
   auto map = ctx.view->current();
   auto cfg = config_in_force(ctx.cfg, ctx.runtime, *map);
-  auto batch = read_batch(ex, target, *cfg, *map);
+  auto batch = read_batch(ex, target, *cfg, *map, ctx.gate);
   if (!batch)
-    return reply_error(ex, batch.error());
+    return reply_denied(ex, batch.error());
   auto& dt = pick_dt(*batch, *map);
   std::string path = ex.target().substr(0, ex.target().find('?'));
   redirect(ex, dt.http_url, path, target.raw_query);
@@ -133,9 +144,9 @@ void serve_batch_on_target(exchange& ex, const request_target& target,
   auto map = ctx.view->current();
   auto cfg = config_in_force(ctx.cfg, ctx.runtime, *map);
   auto& gb = cfg->get_batch;
-  auto batch = read_batch(ex, target, *cfg, *map);
+  auto batch = read_batch(ex, target, *cfg, *map, ctx.gate);
   if (!batch)
-    return reply_error(ex, batch.error());
+    return reply_denied(ex, batch.error());
   if (ctx.advice != nullptr) {
     // Admission: the sampled load, with the live count of work items.
     auto sample = ctx.advice->last_sample();

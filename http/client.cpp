@@ -273,11 +273,17 @@ session::session(std::chrono::milliseconds timeout)
 
 session::~session() = default;
 
+void session::add_default_header(header_field field) {
+  defaults_.push_back(std::move(field));
+}
+
 expected<client_response> session::request(const std::string& method,
                                            const std::string& url,
                                            const body_source& body,
                                            const header_list& headers,
                                            const body_sink& sink) {
+  header_list all = defaults_;
+  all.insert(all.end(), headers.begin(), headers.end());
   auto where = url;
   for (int hop = 0; hop <= 5; ++hop) {
     auto u = split_url(where);
@@ -295,7 +301,7 @@ expected<client_response> session::request(const std::string& method,
                           "cannot connect to " + u->authority + ": " + why);
       bool keep = false;
       bool got_any = false;
-      result = impl_->once(fd, *u, method, body, headers, sink, keep, got_any);
+      result = impl_->once(fd, *u, method, body, all, sink, keep, got_any);
       if (result && keep)
         impl_->idle[u->authority] = fd;
       else

@@ -69,7 +69,11 @@ class session {
                                     const header_list& headers = {},
                                     const body_sink& sink = nullptr);
 
+  /// Sends `field` with every request from now on (a bearer token).
+  void add_default_header(header_field field);
+
  private:
+  header_list defaults_;
   struct impl;
   std::unique_ptr<impl> impl_;
 };

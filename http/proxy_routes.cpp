@@ -33,6 +33,9 @@ class proxy_routes {
     auto target = parse_target(ex.target());
     if (!target)
       return reply_error(ex, target.error());
+    if (ctx_.gate != nullptr)
+      if (auto allowed = ctx_.gate->check_route(ex, *target); !allowed)
+        return reply_denied(ex, allowed.error());
     auto& seg = target->segments;
     if (seg.size() == 1 && seg[0] == "metrics")
       return ex.respond(200, {{"Content-Type", "text/plain; version=0.0.4"}},

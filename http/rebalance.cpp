@@ -4,6 +4,7 @@
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/names.hpp"
+#include "http/access.hpp"
 #include "http/client.hpp"
 #include "http/common_routes.hpp"
 
@@ -16,8 +17,9 @@ constexpr size_t list_page = 1000;
 } // namespace
 
 rebalancer::rebalancer(object_store* store, const cluster_view* view,
-                       std::string self_id)
-    : store_(store), view_(view), self_id_(std::move(self_id)) {
+                       std::string self_id, std::string join_token)
+    : store_(store), view_(view), self_id_(std::move(self_id)),
+      join_token_(std::move(join_token)) {
   // nop
 }
 
@@ -73,9 +75,11 @@ void rebalancer::move_one(const cluster_map& map, const std::string& bucket,
     if (!obj)
       return; // deleted meanwhile
     size = obj->meta().size;
-    r = session_.request(
-        "PUT", owner->http_url + object_path(bucket, name) + "?provider=ais",
-        body_source::of_file(obj->fd(), size), {{"If-None-Match", "*"}});
+    auto path = object_path(bucket, name);
+    auto headers = node_auth_headers(join_token_, "PUT", path);
+    headers.push_back({"If-None-Match", "*"});
+    r = session_.request("PUT", owner->http_url + path + "?provider=ais",
+                         body_source::of_file(obj->fd(), size), headers);
   } // closed before it is removed
   std::lock_guard guard{mtx_};
   if (r && (r->status == 200 || r->status == 412)) {

@@ -39,8 +39,9 @@ struct rebalance_progress {
 /// on its own thread.
 class rebalancer {
  public:
-  rebalancer(object_store* store, const cluster_view* view,
-             std::string self_id);
+  /// @param join_token signs the PUTs to other targets (empty: unsigned).
+  rebalancer(object_store* store, const cluster_view* view, std::string self_id,
+             std::string join_token = {});
   ~rebalancer();
   rebalancer(const rebalancer&) = delete;
   rebalancer& operator=(const rebalancer&) = delete;
@@ -63,6 +64,7 @@ class rebalancer {
   object_store* store_;
   const cluster_view* view_;
   std::string self_id_;
+  std::string join_token_;
   mutable std::mutex mtx_;
   rebalance_progress progress_;
   std::thread worker_;

@@ -5,6 +5,7 @@
 #include "core/jobs.hpp"
 #include "core/load.hpp"
 #include "core/object_store.hpp"
+#include "http/access.hpp"
 #include "http/backend.hpp"
 #include "http/server.hpp"
 
@@ -25,6 +26,8 @@ struct proxy_context {
   const cluster_view* view = nullptr;
   proxy_backend* backend = nullptr;
   batch_backend* batches = nullptr;
+  /// Who may do what (null: everyone everything).
+  const access_gate* gate = nullptr;
 };
 
 /// What a target's routes work with.
@@ -41,6 +44,8 @@ struct target_context {
   const job_board* jobs = nullptr;
   /// Moves objects to their owners (null: no rebalancing).
   rebalancer* rebalance = nullptr;
+  /// Who may do what (null: everyone everything).
+  const access_gate* gate = nullptr;
 };
 
 /// The configuration in force for a request: the node's own with the

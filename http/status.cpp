@@ -13,6 +13,10 @@ int to_status(ec code) {
     return 400;
   case ec::not_found:
     return 404;
+  case ec::unauthenticated:
+    return 401;
+  case ec::forbidden:
+    return 403;
   case ec::method_not_allowed:
     return 405;
   case ec::already_exists:

@@ -145,8 +145,10 @@ class Node:
 class Cluster:
     """Starts a proxy and `targets` targets; `overrides` go to every node."""
 
-    def __init__(self, targets=3, overrides=(), keep_dir=None):
+    def __init__(self, targets=3, overrides=(), keep_dir=None, token=None):
         self.dir = keep_dir or tempfile.mkdtemp(prefix="moss-it-")
+        # Sent by the helpers below when the cluster checks tokens.
+        self.auth = {"Authorization": f"Bearer {token}"} if token else {}
         self.http_port, self.caf_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.http_port}"
         sets = []
@@ -230,7 +232,8 @@ class Cluster:
         raise TimeoutError(f"the proxy did not start; logs in {self.dir}")
 
     def smap(self):
-        return request("GET", self.url + "/v1/daemon?what=smap").json()
+        return request("GET", self.url + "/v1/daemon?what=smap", None,
+                       self.auth).json()
 
     def wait_for_targets(self, count, timeout=30):
         deadline = time.time() + timeout
@@ -260,14 +263,15 @@ class Cluster:
         return request("POST", f"{self.url}/v1/buckets/{bucket}?provider=ais",
                        json.dumps({"action": "create-bck", "name": "",
                                    "value": None}),
-                       {"Content-Type": "application/json"})
+                       {"Content-Type": "application/json", **self.auth})
 
     def put(self, bucket, name, data):
         return request("PUT", f"{self.url}/v1/objects/{bucket}/{quote(name)}"
                        "?provider=ais", data,
-                       {"Content-Type": "application/json"})
+                       {"Content-Type": "application/json", **self.auth})
 
     def get(self, bucket, name, **kw):
+        kw.setdefault("headers", self.auth)
         return request("GET", f"{self.url}/v1/objects/{bucket}/{quote(name)}"
                        "?provider=ais", **kw)
 

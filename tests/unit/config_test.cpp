@@ -93,6 +93,25 @@ TEST(config, the_documented_production_config_is_valid) {
   EXPECT_EQ(cfg->cluster.host, "0.0.0.0");
   EXPECT_EQ(cfg->target.http_port, 51090);
   EXPECT_EQ(cfg->get_batch.window_bytes, 128u << 20);
+  EXPECT_TRUE(cfg->auth.enabled);
+  EXPECT_EQ(cfg->auth.public_key_file, "/etc/moss/auth-public.pem");
+}
+
+TEST(config, auth_needs_a_key_and_a_join_token) {
+  EXPECT_FALSE(parse_config("")->auth.enabled);
+  auto no_key
+      = parse_config("", {"auth.enabled=true", "middleman.join_token=j"});
+  ASSERT_FALSE(no_key);
+  EXPECT_NE(no_key.error().message.find("auth.secret"), std::string::npos);
+  auto no_join = parse_config("", {"auth.enabled=true", "auth.secret=s"});
+  ASSERT_FALSE(no_join);
+  EXPECT_NE(no_join.error().message.find("join_token"), std::string::npos);
+  auto ok = parse_config(
+      "", {"auth.enabled=true", "auth.secret=s", "middleman.join_token=j"});
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_TRUE(ok->auth.enabled);
+  auto not_bool = parse_config("", {"auth.enabled=yes"});
+  ASSERT_FALSE(not_bool);
 }
 
 } // namespace
