@@ -64,7 +64,12 @@ using target_actor = caf::typed_actor<
     // (Re)connects to the proxy and joins the cluster.
     caf::reacts_to<atom::rejoin>,
     // Returns the handles of all reachable targets (self included).
-    caf::replies_to<atom::peers>::with<peer_table>>;
+    caf::replies_to<atom::peers>::with<peer_table>,
+    // A peer (the one with the smaller id dials) connected: its id and
+    // target handle.
+    caf::reacts_to<atom::hello, std::string, caf::actor>,
+    // Retries peer connections and gives up on peers that never called.
+    caf::reacts_to<atom::tick>>;
 
 /// The PROXY actor interface: owns the cluster map and bucket metadata.
 using proxy_actor = caf::typed_actor<

@@ -4,6 +4,7 @@
 #include "actors/error.hpp"
 
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 #include <caf/timespan.hpp>
 
 namespace moss {
@@ -38,6 +39,14 @@ system_config::system_config(const config& cfg, bool with_middleman) {
         caf::timespan{cfg.middleman.connection_timeout});
     set("middleman.app-identifiers",
         std::vector<std::string>{cfg.middleman.app_identifier});
+    if (cfg.middleman.tls()) {
+      // Every connection is TLS, and each side checks that the other's
+      // certificate is signed by the cluster's CA.
+      load<caf::openssl::manager>();
+      openssl_certificate = cfg.middleman.tls_certificate;
+      openssl_key = cfg.middleman.tls_key;
+      openssl_cafile = cfg.middleman.tls_ca_file;
+    }
   }
 }
 

@@ -146,8 +146,7 @@ int run_proxy(const options& opts) {
   auto proxy_handle
       = sys.spawn(proxy, self_info, cfg->cluster.data_dir + "/cluster.json",
                   &view, cfg->middleman.join_token);
-  auto caf_port = sys.middleman().publish(proxy_handle, cfg->proxy.caf_port,
-                                          host.c_str(), true);
+  auto caf_port = publish_node(proxy_handle, cfg->proxy.caf_port, host);
   if (!caf_port) {
     log::error("cannot publish the proxy on ", host, ":", cfg->proxy.caf_port,
                ": ", sys.render(caf_port.error()));
@@ -232,8 +231,7 @@ int run_target(const options& opts) {
   auto target_handle = sys.spawn(target, limits, cfg->shards.member_cache_bytes,
                                  proxy_host, proxy_port, &store, &view,
                                  cfg->middleman.join_token, decommissioned);
-  auto caf_port = sys.middleman().publish(target_handle, cfg->target.caf_port,
-                                          host.c_str(), true);
+  auto caf_port = publish_node(target_handle, cfg->target.caf_port, host);
   if (!caf_port) {
     log::error("cannot publish the target: ", sys.render(caf_port.error()));
     caf::anon_send_exit(target_handle, caf::exit_reason::user_shutdown);

@@ -4,7 +4,7 @@ find_package(Boost 1.74 REQUIRED)
 find_package(PkgConfig REQUIRED)
 find_package(LibArchive REQUIRED)
 find_package(ZLIB REQUIRED)
-find_package(OpenSSL REQUIRED) # HMAC for signed internal redirects
+find_package(OpenSSL REQUIRED) # HMAC, JWT signatures, TLS between nodes
 find_package(prometheus-cpp CONFIG REQUIRED)
 find_package(RapidJSON CONFIG REQUIRED)
 find_package(msgpack CONFIG REQUIRED) # Debian: msgpackc-cxx target

@@ -232,6 +232,9 @@ expected<config> parse_config(const std::string& json,
           duration{200}, duration{600'000});
   rd.string("middleman.app_identifier", cfg.middleman.app_identifier);
   rd.string("middleman.join_token", cfg.middleman.join_token);
+  rd.string("middleman.tls_certificate", cfg.middleman.tls_certificate);
+  rd.string("middleman.tls_key", cfg.middleman.tls_key);
+  rd.string("middleman.tls_ca_file", cfg.middleman.tls_ca_file);
   rd.boolean("auth.enabled", cfg.auth.enabled);
   rd.string("auth.secret", cfg.auth.secret);
   rd.string("auth.public_key_file", cfg.auth.public_key_file);
@@ -282,6 +285,11 @@ expected<config> parse_config(const std::string& json,
   if (cfg.auth.enabled && cfg.middleman.join_token.empty())
     return bad("\"auth.enabled\" needs \"middleman.join_token\": nodes sign "
                "their requests to each other with it");
+  if (auto& mm = cfg.middleman;
+      (mm.tls_certificate.empty() != mm.tls_key.empty())
+      || (mm.tls_certificate.empty() != mm.tls_ca_file.empty()))
+    return bad("TLS between nodes needs all of \"middleman.tls_certificate\", "
+               "\"middleman.tls_key\" and \"middleman.tls_ca_file\"");
   if (cfg.cluster.data_dir.empty())
     return bad("\"cluster.data_dir\" must not be empty");
   return cfg;

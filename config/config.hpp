@@ -63,6 +63,14 @@ struct middleman_config {
   /// The cluster's shared secret: the proxy refuses targets that do not
   /// present it (empty: no check, as for the local cluster).
   std::string join_token;
+  /// TLS for node-to-node traffic: this node's certificate and key, and
+  /// the CA that every node's certificate must be signed by (all three or
+  /// none; empty: plain TCP).
+  std::string tls_certificate;
+  std::string tls_key;
+  std::string tls_ca_file;
+
+  bool tls() const { return !tls_certificate.empty(); }
 };
 
 /// Bearer-token access control on every node's HTTP API.

@@ -9,12 +9,40 @@ namespace moss::http {
 
 namespace {
 
+/// Carries the proxy's signature on a redirect (see `sign_redirect`).
+constexpr const char* redirect_auth_param = "moss_auth";
+
 int64_t now_seconds() {
   return unix_time_ms() / 1000;
 }
 
 bool reads(const std::string& method) {
   return method == "GET" || method == "HEAD";
+}
+
+/// What a signature covers: the path, and the body's digest if bound to it.
+std::string signed_scope(std::string_view url_path,
+                         std::string_view body_digest) {
+  std::string scope{url_path};
+  if (!body_digest.empty()) {
+    scope += '\n';
+    scope += body_digest;
+  }
+  return scope;
+}
+
+std::string_view path_of(const exchange& ex) {
+  std::string_view raw{ex.target()};
+  return raw.substr(0, raw.find('?'));
+}
+
+/// Whoever holds a valid signature may do what was signed (one method on
+/// one path, with one body), nothing else.
+token_claims signed_claims(const char* who) {
+  token_claims claims;
+  claims.subject = who;
+  claims.admin = true;
+  return claims;
 }
 
 } // namespace
@@ -25,18 +53,26 @@ access_gate::access_gate(std::shared_ptr<const token_verifier> verifier,
   // nop
 }
 
-expected<token_claims> access_gate::identify(const exchange& ex) const {
+expected<token_claims>
+access_gate::identify(const exchange& ex, const request_target& target,
+                      std::string_view body_digest) const {
   if (auto node = ex.header(node_auth_header); !node.empty()) {
-    auto& target = ex.target();
-    auto path = target.substr(0, target.find('?'));
-    if (!check_node_auth(join_token_, node, ex.method(), path, now_seconds()))
+    if (!check_node_auth(join_token_, node, ex.method(),
+                         signed_scope(path_of(ex), {}), now_seconds()))
       return make_error(ec::unauthenticated, std::string{"invalid or expired "}
                                                  + node_auth_header
                                                  + " signature");
-    token_claims node_claims;
-    node_claims.subject = "cluster node";
-    node_claims.admin = true;
-    return node_claims;
+    return signed_claims("cluster node");
+  }
+  if (auto signature = target.param(redirect_auth_param); !signature.empty()) {
+    if (!check_node_auth(join_token_, signature, ex.method(),
+                         signed_scope(path_of(ex), body_digest), now_seconds()))
+      return make_error(
+          ec::unauthenticated,
+          std::string{"invalid or expired "} + redirect_auth_param
+              + " signature (follow the proxy's redirect within a minute, "
+                "with the same method and body)");
+    return signed_claims("redirect signed by the proxy");
   }
   auto header = ex.header("Authorization");
   constexpr std::string_view bearer = "Bearer ";
@@ -53,11 +89,13 @@ expected<token_claims> access_gate::identify(const exchange& ex) const {
 }
 
 expected<void> access_gate::require(const exchange& ex,
+                                    const request_target& target,
                                     const std::vector<std::string>& buckets,
-                                    access level) const {
+                                    access level,
+                                    std::string_view body_digest) const {
   if (!enabled())
     return {};
-  auto who = identify(ex);
+  auto who = identify(ex, target, body_digest);
   if (!who)
     return who.error();
   for (auto& bucket : buckets)
@@ -79,7 +117,7 @@ expected<void> access_gate::check_route(const exchange& ex,
   if (seg.size() == 2 && seg[0] == "v1" && seg[1] == "health")
     return {};
   if (seg.size() < 2 || seg[0] != "v1") {
-    if (auto who = identify(ex); !who)
+    if (auto who = identify(ex, target); !who)
       return who.error();
     return {};
   }
@@ -87,11 +125,16 @@ expected<void> access_gate::check_route(const exchange& ex,
     // A node hands these out signed; the route checks the signature.
     if (target.param("moss_local") == "1")
       return {};
-    return require(ex, {seg[2]}, reads(method) ? access::read : access::write);
+    return require(ex, target, {seg[2]},
+                   reads(method) ? access::read : access::write);
   }
   if (seg[1] == "buckets" && seg.size() == 3)
-    return require(ex, {seg[2]}, reads(method) ? access::read : access::admin);
-  auto who = identify(ex);
+    return require(ex, target, {seg[2]},
+                   reads(method) ? access::read : access::admin);
+  // A signed GetBatch redirect is checked together with its body.
+  if (seg[1] == "ml" && !target.param(redirect_auth_param).empty())
+    return {};
+  auto who = identify(ex, target);
   if (!who)
     return who.error();
   bool administers
@@ -101,6 +144,16 @@ expected<void> access_gate::check_route(const exchange& ex,
                                          + "\" does not allow administering "
                                            "the cluster (it needs \"admin\")");
   return {};
+}
+
+std::string access_gate::sign_redirect(const std::string& method,
+                                       const std::string& url_path,
+                                       std::string_view body_digest) const {
+  if (!enabled())
+    return {};
+  return std::string{redirect_auth_param} + "="
+         + node_auth_value(join_token_, method,
+                           signed_scope(url_path, body_digest), now_seconds());
 }
 
 void reply_denied(exchange& ex, const error& err) {

@@ -21,14 +21,28 @@ class access_gate {
 
   bool enabled() const { return verifier_ != nullptr; }
 
-  /// The caller's claims (a node's request: everything), or a 401 error.
-  expected<token_claims> identify(const exchange& ex) const;
+  /// The caller's claims, or a 401 error. A node's signed request, or a
+  /// redirect the proxy signed after checking the caller's token, may do
+  /// what was signed; `body_digest` (SHA-256 hex of the body) binds a
+  /// signed GetBatch redirect to its request body.
+  expected<token_claims> identify(const exchange& ex,
+                                  const request_target& target,
+                                  std::string_view body_digest = {}) const;
 
   /// Checks `level` on every one of `buckets`: 401 without a valid token,
   /// 403 naming the first bucket the token does not cover.
-  expected<void> require(const exchange& ex,
-                         const std::vector<std::string>& buckets,
-                         access level) const;
+  expected<void> require(const exchange& ex, const request_target& target,
+                         const std::vector<std::string>& buckets, access level,
+                         std::string_view body_digest = {}) const;
+
+  /// The query parameter (`moss_auth=...`) that lets a client that was
+  /// allowed here follow a 307 to a target without its token (HTTP clients
+  /// drop `Authorization` on a redirect to another port): an HMAC under the
+  /// join token, bound to method, path and body, valid for a minute. Empty
+  /// when tokens are not checked.
+  std::string sign_redirect(const std::string& method,
+                            const std::string& url_path,
+                            std::string_view body_digest = {}) const;
 
   /// Checks the request by its path and method alone: open paths (health,
   /// metrics, the console page), object and bucket access, cluster

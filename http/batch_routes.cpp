@@ -3,6 +3,7 @@
 #include "core/hrw.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/sign.hpp"
 #include "http/common_routes.hpp"
 #include "http/status.hpp"
 
@@ -32,7 +33,17 @@ std::string random_text(size_t n, std::string_view alphabet) {
 struct parsed_batch {
   batch_plan plan;
   int coloc = 0;
+  /// SHA-256 hex of the request body (when tokens are checked), which a
+  /// signed redirect is bound to.
+  std::string body_digest;
 };
+
+/// `query` plus `param` (either may be empty).
+std::string with_param(const std::string& query, const std::string& param) {
+  if (param.empty())
+    return query;
+  return query.empty() ? param : query + "&" + param;
+}
 
 /// Reads, parses and validates a GetBatch request against `map`; fills in
 /// each entry's owner.
@@ -68,10 +79,13 @@ expected<parsed_batch> read_batch(exchange& ex, const request_target& target,
     if (checked.emplace(e.provider + "://" + e.bucket, true).second)
       buckets.push_back(&e);
   if (gate != nullptr && gate->enabled()) {
+    out.body_digest = sha256_hex(*body);
     std::vector<std::string> names;
     for (auto* e : buckets)
       names.push_back(e->bucket);
-    if (auto allowed = gate->require(ex, names, access::read); !allowed)
+    if (auto allowed
+        = gate->require(ex, target, names, access::read, out.body_digest);
+        !allowed)
       return allowed.error();
   }
   for (auto* e : buckets)
@@ -130,7 +144,11 @@ void serve_batch_on_proxy(exchange& ex, const request_target& target,
     return reply_denied(ex, batch.error());
   auto& dt = pick_dt(*batch, *map);
   std::string path = ex.target().substr(0, ex.target().find('?'));
-  redirect(ex, dt.http_url, path, target.raw_query);
+  auto signature
+      = ctx.gate == nullptr
+            ? std::string{}
+            : ctx.gate->sign_redirect("GET", path, batch->body_digest);
+  redirect(ex, dt.http_url, path, with_param(target.raw_query, signature));
 }
 
 void serve_batch_on_target(exchange& ex, const request_target& target,

@@ -62,8 +62,15 @@ class proxy_routes {
     if (!routed)
       return reply_error(ex, routed.error());
     auto& addr = routed->addr;
-    redirect(ex, routed->owner->http_url, object_path(addr.bucket, addr.object),
-             target.raw_query);
+    auto path = object_path(addr.bucket, addr.object);
+    // Clients drop their token on a redirect to another port: the target
+    // takes the proxy's signature instead.
+    auto query = target.raw_query;
+    if (ctx_.gate != nullptr)
+      if (auto signature = ctx_.gate->sign_redirect(ex.method(), path);
+          !signature.empty())
+        query += (query.empty() ? "" : "&") + signature;
+    redirect(ex, routed->owner->http_url, path, query);
   }
 
   void serve_bucket(exchange& ex, const request_target& target) {

@@ -1,6 +1,7 @@
 #include "actors/target/target.hpp"
 
 #include "actors/error.hpp"
+#include "actors/system_config.hpp"
 #include "core/log.hpp"
 
 #include <caf/all.hpp>
@@ -43,7 +44,8 @@ peer_table make_peer_table(target_ptr self) {
 /// get them once every attempt ended (each is bounded by connect_timeout).
 void answer_waiting_peers(target_ptr self) {
   auto& st = self->state;
-  if (!st.connecting.empty() || st.waiting_for_peers.empty())
+  if (!st.connecting.empty() || !st.awaiting_hello.empty()
+      || st.waiting_for_peers.empty())
     return;
   auto table = make_peer_table(self);
   for (auto& rp : st.waiting_for_peers)
@@ -51,58 +53,87 @@ void answer_waiting_peers(target_ptr self) {
   st.waiting_for_peers.clear();
 }
 
-/// Keeps a connection to every other target of the map (work items fetch
-/// from them directly) and forgets targets that left it.
-void connect_peers(target_ptr self) {
+/// Exactly one connection per pair of targets: the one with the smaller id
+/// dials, then says hello so that the other learns its handle. (Both
+/// dialling at once makes two connections for one pair, which CAF's TLS
+/// transport does not survive.)
+bool dials(const std::string& self_id, const std::string& peer_id) {
+  return self_id < peer_id;
+}
+
+void add_peer(target_ptr self, const std::string& id, caf::actor handle) {
+  auto& st = self->state;
+  st.peers[id] = handle;
+  self->monitor(handle);
+  log::debug("connected to peer ", id);
+}
+
+void dial(target_ptr self, const node_info& t) {
   auto& state = self->state;
+  state.connecting.insert(t.id);
+  auto mm = node_network(self->home_system());
+  self->request(mm, connect_timeout, caf::connect_atom::value, t.caf_host,
+                t.caf_port)
+      .then(
+          [self, id = t.id](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                            const std::set<std::string>&) {
+            auto& st = self->state;
+            st.connecting.erase(id);
+            st.failed_connects.erase(id);
+            if (ptr) {
+              auto handle = caf::actor_cast<caf::actor>(ptr);
+              add_peer(self, id, handle);
+              self->send(caf::actor_cast<target_actor>(handle), atom::hello_v,
+                         st.self_info.id, caf::actor_cast<caf::actor>(self));
+            }
+            answer_waiting_peers(self);
+          },
+          [self, id = t.id](caf::error& err) {
+            self->state.connecting.erase(id);
+            self->state.failed_connects[id] = caf::make_timestamp();
+            log::warn("cannot connect to peer ", id, ": ",
+                      self->system().render(err));
+            answer_waiting_peers(self);
+            self->delayed_send(self, reconnect_backoff, atom::tick_v);
+          });
+}
+
+/// Keeps a connection to every other target of the map (work items fetch
+/// from them directly). With
+/// `await_callers`, peers that dial this target are waited for (bounded by
+/// connect_timeout) by the next `peers` request.
+void connect_peers(target_ptr self, bool await_callers = true) {
+  auto& state = self->state;
+  auto& me = state.self_info.id;
   std::set<std::string> wanted;
+  auto now = caf::make_timestamp();
   for (auto* tp : state.map.all_targets()) {
     auto& t = *tp;
-    if (t.id == state.self_info.id)
+    if (t.id == me)
       continue;
     wanted.insert(t.id);
     if (state.peers.count(t.id) > 0 || state.connecting.count(t.id) > 0)
       continue;
+    if (!dials(me, t.id)) {
+      if (await_callers && state.awaiting_hello.emplace(t.id, now).second)
+        self->delayed_send(self, connect_timeout, atom::tick_v);
+      continue;
+    }
     if (auto failed = state.failed_connects.find(t.id);
         failed != state.failed_connects.end()
-        && caf::make_timestamp() - failed->second < reconnect_backoff)
+        && now - failed->second < reconnect_backoff)
       continue;
-    state.connecting.insert(t.id);
-    auto mm = self->home_system().middleman().actor_handle();
-    self->request(mm, connect_timeout, caf::connect_atom::value, t.caf_host,
-                  t.caf_port)
-        .then(
-            [self, id = t.id](const caf::node_id&, caf::strong_actor_ptr& ptr,
-                              const std::set<std::string>&) {
-              auto& st = self->state;
-              st.connecting.erase(id);
-              st.failed_connects.erase(id);
-              if (ptr) {
-                auto handle = caf::actor_cast<caf::actor>(ptr);
-                st.peers[id] = handle;
-                self->monitor(handle);
-                log::debug("connected to peer ", id);
-              }
-              answer_waiting_peers(self);
-            },
-            [self, id = t.id](caf::error& err) {
-              self->state.connecting.erase(id);
-              self->state.failed_connects[id] = caf::make_timestamp();
-              log::warn("cannot connect to peer ", id, ": ",
-                        self->system().render(err));
-              answer_waiting_peers(self);
-            });
+    dial(self, t);
   }
   std::erase_if(state.failed_connects, [&](const auto& kv) {
     return wanted.count(kv.first) == 0;
   });
-  for (auto it = state.peers.begin(); it != state.peers.end();)
-    if (wanted.count(it->first) == 0) {
-      self->demonitor(it->second);
-      it = state.peers.erase(it);
-    } else {
-      ++it;
-    }
+  std::erase_if(state.awaiting_hello, [&](const auto& kv) {
+    return wanted.count(kv.first) == 0;
+  });
+  // Connections to targets that left the map stay until they drop: a
+  // peer's hello can arrive before the map that lists it.
+  answer_waiting_peers(self);
 }
 
 void install_map(target_ptr self, cluster_map map) {
@@ -138,7 +169,7 @@ void retry_join(target_ptr self, const std::string& why) {
 
 void join(target_ptr self) {
   auto& state = self->state;
-  auto mm = self->home_system().middleman().actor_handle();
+  auto mm = node_network(self->home_system());
   self->request(mm, connect_timeout, caf::connect_atom::value, state.proxy_host,
                 state.proxy_port)
       .then(
@@ -216,7 +247,12 @@ target(target_actor::stateful_pointer<target_state> self,
     for (auto it = st.peers.begin(); it != st.peers.end(); ++it)
       if (it->second.address() == msg.source) {
         log::warn("lost the connection to peer ", it->first);
+        bool redial = dials(st.self_info.id, it->first);
         st.peers.erase(it);
+        // The dialling side restores the connection while the peer is in
+        // the map; the other waits for its hello.
+        if (redial)
+          self->delayed_send(self, reconnect_backoff, atom::tick_v);
         return;
       }
   });
@@ -259,11 +295,31 @@ target(target_actor::stateful_pointer<target_state> self,
         // connection is still being set up (it just joined) or dropped
         // since: (re)connect and wait for it.
         connect_peers(self);
-        if (st.connecting.empty())
+        if (st.connecting.empty() && st.awaiting_hello.empty())
           return make_peer_table(self);
         auto rp = self->make_response_promise<peer_table>();
         st.waiting_for_peers.push_back(rp);
         return rp;
+      },
+      [self](atom::hello, const std::string& id, caf::actor& handle) {
+        // Taken even from a target not in this map yet: the caller may
+        // have a newer map than this target.
+        auto& st = self->state;
+        if (auto old = st.peers.find(id); old != st.peers.end())
+          self->demonitor(old->second);
+        add_peer(self, id, std::move(handle));
+        st.awaiting_hello.erase(id);
+        answer_waiting_peers(self);
+      },
+      [self](atom::tick) {
+        // Callers that did not say hello in time are given up on (until the
+        // next batch asks); dialled peers that dropped are dialled again.
+        auto& st = self->state;
+        auto now = caf::make_timestamp();
+        std::erase_if(st.awaiting_hello, [&](const auto& kv) {
+          return now - kv.second >= connect_timeout;
+        });
+        connect_peers(self, false);
       },
       [self](atom::rejoin) {
         if (!self->state.proxy && !self->state.self_info.id.empty())

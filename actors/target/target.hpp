@@ -33,13 +33,15 @@ struct target_state {
   std::string join_token;
   /// Pre-reads entries work items will ask for soon (look-ahead).
   warmup_actor warmup;
-  /// Connected peer targets by id, and those being connected.
+  /// Connected peer targets by id, those this target is dialling (ids
+  /// above its own), and since when it waits for the others to call.
   std::map<std::string, caf::actor> peers;
   std::set<std::string> connecting;
+  std::map<std::string, caf::timestamp> awaiting_hello;
   /// When the last attempt to connect to a peer failed: a batch that finds
   /// the peer missing retries, but not more often than once a second.
   std::map<std::string, caf::timestamp> failed_connects;
-  /// Answers to `peers` held back until `connecting` is empty.
+  /// Answers to `peers` held back until no connection is pending.
   std::vector<caf::typed_response_promise<peer_table>> waiting_for_peers;
   static inline const char* name = "target";
 };

@@ -45,6 +45,8 @@ target_actor::behavior_type fake_target(target_actor::pointer self,
       [](atom::peers) {
         return peer_table{};
       },
+      [](atom::hello, const std::string&, const caf::actor&) {},
+      [](atom::tick) {},
   };
 }
 

@@ -197,6 +197,38 @@ class AuthTest(unittest.TestCase):
                         bearer(self.writer), follow=False)
             self.assert_denied(r, 403, "admin")
 
+    def test_redirects_carry_a_signature_bound_to_the_request(self):
+        # Python's requests (and so the AIStore SDK) drops Authorization on a
+        # redirect to another port; the proxy's signed Location suffices.
+        r = request("GET", self.obj("train", "o4"), None, bearer(self.reader),
+                    follow=False)
+        self.assertEqual(r.status, 307)
+        location = r.header("Location")
+        self.assertIn("moss_auth=", location)
+        got = request("GET", location, follow=False)
+        self.assertEqual(got.status, 200, got.body)
+        self.assertEqual(got.body, self.data[("train", "o4")])
+        # Bound to method and object.
+        self.assert_denied(request("PUT", location, b"x", follow=False), 401,
+                           "moss_auth")
+        other = location.replace("/o4?", "/o5?")
+        self.assert_denied(request("GET", other, follow=False), 401)
+        # GetBatch: bound to the body as well.
+        body = json.dumps({"in": [{"objname": "o1"}, {"objname": "o2"}],
+                           "strm": True})
+        r = request("GET", self.url + "/v1/ml/moss/train", body,
+                    bearer(self.reader), follow=False)
+        self.assertEqual(r.status, 307)
+        location = r.header("Location")
+        got = request("GET", location, body, follow=False)
+        self.assertEqual(got.status, 200, got.body[:300])
+        with tarfile.open(fileobj=io.BytesIO(got.body)) as tar:
+            self.assertEqual([m.name for m in tar], ["train/o1", "train/o2"])
+        sneaky = json.dumps({"in": [{"objname": "o1", "bucket": "private"}],
+                             "strm": True})
+        self.assert_denied(request("GET", location, sneaky, follow=False),
+                           401, "moss_auth")
+
     def test_write_grant_puts_and_deletes_but_cannot_create_buckets(self):
         r = request("PUT", self.obj("train", "fresh"), b"new bytes",
                     bearer(self.writer))

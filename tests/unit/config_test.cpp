@@ -95,6 +95,8 @@ TEST(config, the_documented_production_config_is_valid) {
   EXPECT_EQ(cfg->get_batch.window_bytes, 128u << 20);
   EXPECT_TRUE(cfg->auth.enabled);
   EXPECT_EQ(cfg->auth.public_key_file, "/etc/moss/auth-public.pem");
+  EXPECT_TRUE(cfg->middleman.tls());
+  EXPECT_EQ(cfg->middleman.tls_ca_file, "/etc/moss/tls/ca.pem");
 }
 
 TEST(config, auth_needs_a_key_and_a_join_token) {
