@@ -66,7 +66,8 @@ struct slice {
 /// What the HTTP side gets for one pull: archive bytes, and at the end the
 /// metadata (`MossResp` JSON).
 struct pull_reply {
-  std::string data;
+  /// Archive bytes in order (large entry pieces as they came, not copied).
+  std::vector<std::string> data;
   bool done = false;
   std::string metadata;
 };

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace moss::archive {
 
@@ -22,6 +23,12 @@ class writer {
 
   virtual void write(const char* data, size_t size) = 0;
 
+  /// Writes `data`, which the writer may keep as it is instead of copying
+  /// (large pieces of an uncompressed archive go out untouched).
+  virtual void write_owned(std::string data) {
+    write(data.data(), data.size());
+  }
+
   virtual void end_entry() = 0;
 
   /// Pushes buffered (compressed) bytes out, so a waiting client gets them.
@@ -33,16 +40,48 @@ class writer {
   virtual void finish() = 0;
 
   /// Bytes produced so far and not yet taken.
-  size_t buffered() const { return out_.size(); }
+  size_t buffered() const {
+    size_t n = out_.size();
+    for (auto& p : sealed_)
+      n += p.size();
+    return n;
+  }
 
+  /// Moves the bytes produced so far, in order, to the end of `into`.
+  void take_parts(std::vector<std::string>& into) {
+    for (auto& p : sealed_)
+      into.push_back(std::move(p));
+    sealed_.clear();
+    if (!out_.empty()) {
+      into.push_back(std::move(out_));
+      out_.clear();
+    }
+  }
+
+  /// The bytes produced so far as one string.
   std::string take() {
-    std::string result;
-    result.swap(out_);
-    return result;
+    std::vector<std::string> parts;
+    take_parts(parts);
+    std::string all;
+    for (auto& p : parts)
+      all += p;
+    return all;
   }
 
  protected:
+  /// Appends `data` after everything written so far without copying it.
+  void adopt(std::string data) {
+    if (!out_.empty()) {
+      sealed_.push_back(std::move(out_));
+      out_.clear();
+    }
+    sealed_.push_back(std::move(data));
+  }
+
   std::string out_;
+
+ private:
+  std::vector<std::string> sealed_;
 };
 
 /// A TAR writer (USTAR headers, PAX records for long names or sizes), or one

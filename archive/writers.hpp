@@ -13,6 +13,7 @@ class tar_writer : public writer {
   void begin_entry(const std::string& name, uint64_t size,
                    int64_t mtime_sec) override;
   void write(const char* data, size_t size) override;
+  void write_owned(std::string data) override;
   void end_entry() override;
   void finish() override;
 

@@ -39,9 +39,17 @@ namespace moss::http {
 
 /// Archive bytes of a running batch; the last chunk carries the metadata.
 struct pull_chunk {
-  std::string data;
+  /// Archive bytes in order, in pieces as they were produced.
+  std::vector<std::string> parts;
   bool done = false;
   std::string metadata;
+
+  size_t size() const {
+    size_t n = 0;
+    for (auto& p : parts)
+      n += p.size();
+    return n;
+  }
 };
 
 /// A running GetBatch work item, read by one connection thread. Destroying

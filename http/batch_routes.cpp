@@ -201,11 +201,11 @@ void serve_batch_on_target(exchange& ex, const request_target& target,
     auto chunk = std::move(first);
     bool counted = false;
     for (;;) {
-      if (!ex.write_chunk(chunk->data.data(), chunk->data.size())) {
+      if (!ex.write_chunk(chunk->parts)) {
         log::info("batch ", uuid, ": client went away");
         return;
       }
-      if (!counted && !chunk->data.empty()) {
+      if (!counted && chunk->size() > 0) {
         counted = true;
         first_byte();
       }
@@ -235,13 +235,16 @@ void serve_batch_on_target(exchange& ex, const request_target& target,
   uint64_t size = 0;
   auto chunk = std::move(first);
   for (;;) {
-    if (!write_all(fd, chunk->data.data(), chunk->data.size())) {
+    bool spooled = true;
+    for (auto& part : chunk->parts)
+      spooled = spooled && write_all(fd, part.data(), part.size());
+    if (!spooled) {
       ::close(fd);
       return reply_error(ex, 507,
                          "cannot spool the archive: "
                              + std::string{std::strerror(errno)});
     }
-    size += chunk->data.size();
+    size += chunk->size();
     if (chunk->done)
       break;
     chunk = stream->pull(timeout);

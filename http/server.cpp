@@ -209,6 +209,30 @@ class beast_exchange final : public exchange {
     return true;
   }
 
+  bool write_chunk(const std::vector<std::string>& parts) override {
+    if (closing_ && aborted_)
+      return false;
+    size_t size = 0;
+    for (auto& p : parts)
+      size += p.size();
+    if (size == 0)
+      return true;
+    char head[24];
+    int len = std::snprintf(head, sizeof(head), "%zx\r\n", size);
+    std::vector<asio::const_buffer> bufs;
+    bufs.reserve(parts.size() + 2);
+    bufs.push_back(asio::buffer(head, static_cast<size_t>(len)));
+    for (auto& p : parts)
+      if (!p.empty())
+        bufs.push_back(asio::buffer(p.data(), p.size()));
+    bufs.push_back(asio::buffer("\r\n", 2));
+    if (!sock_.write_all(bufs)) {
+      abort();
+      return false;
+    }
+    return true;
+  }
+
   bool end_chunked() override {
     if (aborted_)
       return false;

@@ -135,9 +135,12 @@ class timed_socket {
   }
 
   bool write_all(std::initializer_list<asio::const_buffer> parts) {
-    std::vector<asio::const_buffer> bufs{parts};
+    return write_all(std::vector<asio::const_buffer>{parts});
+  }
+
+  bool write_all(const std::vector<asio::const_buffer>& parts) {
     error_code ec;
-    asio::write(*this, bufs, ec);
+    asio::write(*this, parts, ec);
     return !ec;
   }
 

@@ -45,7 +45,7 @@ class actor_batch_stream final : public http::batch_stream {
     if (jobs_ != nullptr) {
       auto waited = std::chrono::steady_clock::now() - asked;
       jobs_->add_transfer(
-          uuid_, result ? result->data.size() : 0,
+          uuid_, result ? result->size() : 0,
           static_cast<uint64_t>(
               std::chrono::duration_cast<std::chrono::nanoseconds>(waited)
                   .count()));

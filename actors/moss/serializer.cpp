@@ -15,9 +15,15 @@ using serializer_ptr = serializer_actor::stateful_pointer<serializer_state>;
 
 void collect(serializer_ptr self, uint64_t payload) {
   auto& st = self->state;
-  auto bytes = st.writer->take();
-  if (!bytes.empty() || payload > 0)
-    st.out.push_back({std::move(bytes), payload});
+  std::vector<std::string> parts;
+  st.writer->take_parts(parts);
+  for (auto& p : parts)
+    st.out.push_back({std::move(p), 0});
+  if (payload == 0)
+    return;
+  if (st.out.empty())
+    st.out.push_back({{}, 0});
+  st.out.back().payload += payload;
 }
 
 void answer(serializer_ptr self) {
@@ -37,12 +43,15 @@ void answer(serializer_ptr self) {
   }
   pull_reply reply;
   uint64_t credit = 0;
+  size_t bytes = 0;
   while (!st.out.empty()
-         && (reply.data.empty()
-             || reply.data.size() + st.out.front().bytes.size()
-                    <= max_pull_bytes)) {
-    reply.data += st.out.front().bytes;
-    credit += st.out.front().payload;
+         && (bytes == 0
+             || bytes + st.out.front().bytes.size() <= max_pull_bytes)) {
+    auto& front = st.out.front();
+    bytes += front.bytes.size();
+    credit += front.payload;
+    if (!front.bytes.empty())
+      reply.data.push_back(std::move(front.bytes));
     st.out.pop_front();
   }
   if (credit > 0 && st.work_item)
@@ -77,7 +86,7 @@ serializer(serializer_actor::stateful_pointer<serializer_state> self,
             w.begin_entry(part.name, part.size, part.mtime_sec);
             break;
           case slice_part::data:
-            w.write(part.bytes.data(), part.bytes.size());
+            w.write_owned(std::move(part.bytes));
             break;
           default:
             w.end_entry();

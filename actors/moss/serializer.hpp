@@ -12,7 +12,8 @@ namespace moss {
 
 struct serializer_state {
   std::unique_ptr<archive::writer> writer;
-  /// Archive bytes not yet pulled, with the entry bytes each one carries.
+  /// Archive bytes not yet pulled, in order, with the entry bytes each one
+  /// completes (credited back to the work item once pulled).
   struct output {
     std::string bytes;
     uint64_t payload = 0;

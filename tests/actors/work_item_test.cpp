@@ -561,7 +561,8 @@ TEST_F(work_item_test, the_serializer_credits_the_work_item_on_pull) {
     sched.run();
     h.receive(
         [&](pull_reply& r) {
-          pulled += r.data.size();
+          for (auto& part : r.data)
+            pulled += part.size();
         },
         [](caf::error& e) {
           FAIL() << caf::to_string(e);
