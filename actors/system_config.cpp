@@ -2,6 +2,8 @@
 
 #include "actors/actors.hpp"
 #include "actors/error.hpp"
+#include "actors/tls_error_queue.hpp"
+#include "core/log.hpp"
 
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
@@ -43,6 +45,9 @@ system_config::system_config(const config& cfg, bool with_middleman) {
       // Every connection is TLS, and each side checks that the other's
       // certificate is signed by the cluster's CA.
       load<caf::openssl::manager>();
+      if (!tls_error_queue_guarded())
+        log::warn("OpenSSL's error queue is not guarded: one failed TLS "
+                  "handshake can drop this node's other connections");
       openssl_certificate = cfg.middleman.tls_certificate;
       openssl_key = cfg.middleman.tls_key;
       openssl_cafile = cfg.middleman.tls_ca_file;

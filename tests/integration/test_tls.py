@@ -58,23 +58,42 @@ class TlsClusterTest(unittest.TestCase):
         cls.cluster.stop()
         shutil.rmtree(cls.pki, ignore_errors=True)
 
-    def test_batches_cross_every_target_over_tls(self):
+    def assert_batch_crosses_every_target(self, bucket):
         c = self.cluster
-        self.assertEqual(c.create_bucket("b").status, 200)
+        self.assertEqual(c.create_bucket(bucket).status, 200)
         smap = c.smap()
         data, owners = {}, set()
         for i in range(40):
             data[f"o{i}"] = os.urandom(3000 + i)
-            self.assertEqual(c.put("b", f"o{i}", data[f"o{i}"]).status, 200)
-            owners.add(owner_of(smap, "b", f"o{i}"))
+            self.assertEqual(c.put(bucket, f"o{i}", data[f"o{i}"]).status,
+                             200)
+            owners.add(owner_of(smap, bucket, f"o{i}"))
         self.assertEqual(len(owners), 3, "entries on every target")
         names = sorted(data, key=lambda n: int(n[1:]))
         r = get_batch(c.url, {"in": [{"objname": n} for n in names],
-                              "strm": True}, bucket="b")
+                              "strm": True}, bucket=bucket)
         self.assertEqual(r.status, 200, r.body[:300])
         with tarfile.open(fileobj=io.BytesIO(r.body)) as tar:
             got = [(m.name, tar.extractfile(m).read()) for m in tar]
-        self.assertEqual(got, [(f"b/{n}", data[n]) for n in names])
+        self.assertEqual(got, [(f"{bucket}/{n}", data[n]) for n in names])
+
+    def test_batches_cross_every_target_over_tls(self):
+        self.assert_batch_crosses_every_target("b")
+
+    def test_garbage_on_the_inter_node_port_drops_only_that_connection(self):
+        # A failed handshake must not cut the node's other TLS connections.
+        for payload in [b"GET / HTTP/1.1\r\n\r\n", os.urandom(600)]:
+            with socket.create_connection(
+                    ("127.0.0.1", self.cluster.caf_port), timeout=10) as s:
+                s.sendall(payload)
+                s.settimeout(5)
+                try:
+                    while s.recv(4096):
+                        pass
+                except OSError:
+                    pass
+        self.wait_stays_at(3, 3)
+        self.assert_batch_crosses_every_target("after-garbage")
 
     def test_the_inter_node_port_speaks_tls_with_the_cluster_ca(self):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
