@@ -1,142 +1,250 @@
 #!/usr/bin/env python3
-"""moss GetBatch benchmark: one cluster (1 proxy + 3 targets on 127.0.0.1),
-the same objects fetched (a) as one GetBatch TAR stream through the proxy,
-(b) with sequential GETs through the proxy (307 to the target, keep-alive,
-as the AIStore SDK does), (c) with 16 parallel GETs, and (d) the ceiling:
-GNU tar of the same files piped into a TCP socket on 127.0.0.1.
-Every GetBatch answer is checked for order and bytes. Writes JSON, a
-Markdown table and (with gnuplot) a PNG into bench/results/."""
+"""moss GetBatch benchmark. One cluster (1 proxy + 3 targets on 127.0.0.1,
+real processes) and the same objects fetched as one GetBatch stream through
+the proxy and, in the same run, with the baselines: sequential GETs through
+the proxy (307 to the owner, keep-alive, as AIStore clients do), 16 and 64
+parallel GETs, nginx serving the same files to 64 keep-alive connections,
+and the ceiling: GNU tar of the same files written into a TCP socket.
+Sections: object size x batch size; output formats (TAR, TGZ, TAR.LZ4,
+streaming and multipart); 1, 4 and 16 concurrent clients; cluster and
+client pinned to separate cores. Every client is curl, every answer is
+checked for order and bytes after the clock stops. Results: JSON, Markdown
+tables and (with gnuplot) PNG plots in bench/results/."""
 
 import argparse
-import concurrent.futures as cf
-import http.client
 import json
 import os
 import random
 import shutil
-import socket
+import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
-import threading
 import time
-import urllib.parse
+import concurrent.futures as cf
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests",
                                 "integration"))
+sys.path.insert(0, os.path.dirname(__file__))
 from harness import Cluster, quote  # noqa: E402
-
-
-class Pool:
-    """Keep-alive connections per host, one set per thread."""
-
-    def __init__(self):
-        self.local = threading.local()
-
-    def conn(self, host, port):
-        conns = self.local.__dict__.setdefault("c", {})
-        key = (host, port)
-        if key not in conns:
-            c = http.client.HTTPConnection(host, port, timeout=120)
-            c.connect()
-            # As urllib3 (and so the AIStore SDK) does.
-            c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            conns[key] = c
-        return conns[key]
-
-    def request(self, method, url, body=None, stream_to=None):
-        for _ in range(3):
-            p = urllib.parse.urlsplit(url)
-            c = self.conn(p.hostname, p.port)
-            path = p.path + ("?" + p.query if p.query else "")
-            c.request(method, path, body=body)
-            r = c.getresponse()
-            if r.status == 307:
-                r.read()
-                url = r.getheader("Location")
-                continue
-            return r
-        raise RuntimeError("redirect loop")
+from clients import (SHM, Pool, check_batch, check_files, fetch_many,  # noqa
+                     get_batch, tar_ceiling)
+from nodes import Nginx, NodeMeter  # noqa: E402
 
 
 def progress(msg):
     print(f"[bench] {msg}", file=sys.stderr, flush=True)
 
 
-def get_batch(pool, url, bucket, names, expected):
-    body = json.dumps({"in": [{"objname": n} for n in names],
-                       "strm": True}).encode()
-    t0 = time.perf_counter()
-    r = pool.request("GET", f"{url}/v1/ml/moss/{bucket}", body)
-    first = r.read(1)
-    ttfb = time.perf_counter() - t0
-    data = first + r.read()
-    elapsed = time.perf_counter() - t0
-    assert r.status == 200, data[:200]
-    # Verify order and bytes with an independent reader.
-    with tarfile.open(fileobj=__import__("io").BytesIO(data)) as tf:
-        members = list(tf)
-        assert len(members) == len(names), (len(members), len(names))
-        for m, n in zip(members, names):
-            assert m.name == f"{bucket}/{n}", (m.name, n)
-            assert tf.extractfile(m).read() == expected[n], n
-    return elapsed, ttfb, len(data)
+def percentile(values, p):
+    """Nearest rank: with few runs, p99 is the slowest run."""
+    v = sorted(values)
+    return v[min(len(v) - 1, max(0, round(p / 100 * len(v) + 0.5) - 1))]
 
 
-def sequential_gets(pool, url, bucket, names, expected):
-    t0 = time.perf_counter()
-    for n in names:
-        r = pool.request("GET", f"{url}/v1/objects/{bucket}/{quote(n)}")
-        assert r.read() == expected[n]
-    return time.perf_counter() - t0
+class Bench:
+    def __init__(self, cluster, files_root, scratch, quick):
+        self.cluster, self.files_root = cluster, files_root
+        self.scratch, self.quick = scratch, quick
+        self.meter = NodeMeter(cluster)
+        self.objects = {}
+
+    def upload(self, bucket, count, size, rng):
+        if bucket in self.objects:
+            return self.objects[bucket]
+        assert self.cluster.create_bucket(bucket).status == 200
+        objs = {f"o{i:05d}": rng.randbytes(size) for i in range(count)}
+        progress(f"uploading {count} x {size} B objects")
+        pool = Pool()
+        with cf.ThreadPoolExecutor(8) as ex:
+            list(ex.map(lambda kv: pool.request(
+                "PUT", f"{self.cluster.url}/v1/objects/{bucket}/{kv[0]}",
+                kv[1]).read(), objs.items()))
+        os.makedirs(os.path.join(self.files_root, bucket))
+        for n, d in objs.items():
+            with open(os.path.join(self.files_root, bucket, n), "wb") as f:
+                f.write(d)
+        self.objects[bucket] = objs
+        return objs
+
+    def batch_runs(self, bucket, names, runs, mime=".tar", strm=True,
+                   clients=1, pin=None):
+        """`runs` verified GetBatch rounds of `clients` concurrent requests;
+        per-request seconds and TTFBs, and the node meter's reading."""
+        objs = self.objects[bucket]
+        req = {"in": [{"objname": n} for n in names], "strm": strm}
+        if mime != ".tar":
+            req["mime"] = mime
+        body = json.dumps(req).encode()
+        url = f"{self.cluster.url}/v1/ml/moss/{bucket}"
+        outs = [os.path.join(self.scratch, f"batch{c}{mime}")
+                for c in range(clients)]
+        get_batch(url, body, outs[0], pin)  # warm the designated targets
+        times, ttfbs, walls = [], [], []
+        self.meter.start()
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            with cf.ThreadPoolExecutor(clients) as ex:
+                got = list(ex.map(lambda o: get_batch(url, body, o, pin),
+                                  outs))
+            walls.append(time.perf_counter() - t0)
+            for out, (secs, ttfb, ctype) in zip(outs, got):
+                times.append(secs)
+                ttfbs.append(ttfb)
+                check_batch(out, mime, ctype, bucket, names, objs)
+        usage = self.meter.stop()
+        return times, ttfbs, walls, usage
+
+    def gets(self, base, bucket, names, parallel, pin=None):
+        objs = self.objects[bucket]
+        urls = [f"{base}/{bucket}/{quote(n)}" for n in names]
+        out = os.path.join(self.scratch, "gets")
+        shutil.rmtree(out, ignore_errors=True)
+        secs = fetch_many(urls, out, parallel, pin)
+        check_files(out, [objs[n] for n in names])
+        return secs
+
+    def ceiling(self, bucket, names, pin_tar=None, pin_sink=None):
+        out = os.path.join(self.scratch, "ceiling.tar")
+        best = min(tar_ceiling(os.path.join(self.files_root, bucket), names,
+                               out, pin_tar, pin_sink) for _ in range(2))
+        return best
 
 
-def parallel_gets(pool, url, bucket, names, expected, workers):
-    def one(n):
-        r = pool.request("GET", f"{url}/v1/objects/{bucket}/{quote(n)}")
-        return r.read() == expected[n]
-    t0 = time.perf_counter()
-    with cf.ThreadPoolExecutor(workers) as ex:
-        assert all(ex.map(one, names))
-    return time.perf_counter() - t0
+def grid_point(b, nginx, size, batch, names, runs):
+    bucket = f"b{size}"
+    times, ttfbs, _, usage = b.batch_runs(bucket, names, runs)
+    gb = statistics.median(times)
+    sample = names[:min(batch, 2000)]
+    scale = batch / len(sample)
+    objects_url = f"{b.cluster.url}/v1/objects"
+    seq = b.gets(objects_url, bucket, sample, 1) * scale
+    par16 = b.gets(objects_url, bucket, sample, 16) * scale
+    par64 = b.gets(objects_url, bucket, sample, 64) * scale
+    ngx = b.gets(nginx.url, bucket, sample, 64) * scale if nginx else None
+    ceil = b.ceiling(bucket, names)
+    total_bytes = batch * size * runs
+    return {
+        "size": size, "batch": batch, "runs": runs,
+        "getbatch_s": gb, "p50_s": percentile(times, 50),
+        "p99_s": percentile(times, 99),
+        "ttfb_ms": statistics.median(ttfbs) * 1000,
+        "entries_per_s": batch / gb, "mb_per_s": batch * size / gb / 1e6,
+        "seq_get_s": seq, "par16_get_s": par16, "par64_get_s": par64,
+        "nginx64_s": ngx, "tar_ceiling_s": ceil,
+        "speedup_vs_seq": seq / gb, "speedup_vs_par16": par16 / gb,
+        "speedup_vs_par64": par64 / gb,
+        "speedup_vs_nginx64": ngx / gb if ngx else None,
+        "pct_of_ceiling": 100 * ceil / gb,
+        "dt_peak_rss_mib": usage["dt_peak_rss_kib"] / 1024,
+        "cpu_s_per_gb": usage["cpu_s"] / (total_bytes / 1e9),
+        "dt_cpu_s_per_gb": usage["dt_cpu_s"] / (total_bytes / 1e9),
+    }
 
 
-def tar_ceiling(root, names):
-    """GNU tar of the files, streamed into a socket on 127.0.0.1."""
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(1)
-    port = srv.getsockname()[1]
-    got = [0]
+def run(args):
+    sizes = [1024, 16384, 131072, 1 << 20]
+    batches = [16, 100, 1000, 10000]
+    if args.quick:
+        sizes, batches = [1024, 131072], [16, 100]
+    rng = random.Random(1)
+    cluster = Cluster(targets=3)
+    cluster.start()
+    files_root = tempfile.mkdtemp(prefix="moss-bench-files-")
+    scratch = tempfile.mkdtemp(prefix="moss-bench-", dir=SHM)
+    nginx = None if args.quick or not shutil.which("nginx") else Nginx(
+        files_root)
+    b = Bench(cluster, files_root, scratch, args.quick)
+    result = {"grid": [], "formats": [], "clients": [], "pinned": []}
+    try:
+        if nginx:
+            nginx.start()
+        for size in sizes:
+            count = max(batches) if size <= 131072 else 1000
+            b.upload(f"b{size}", count, size, rng)
+            for batch in batches:
+                if batch > count:
+                    continue
+                names = rng.sample(list(b.objects[f"b{size}"]), batch)
+                runs = 2 if args.quick else (5 if batch * size <= 64e6 else 3)
+                progress(f"size {size} B, batch {batch}: {runs} runs + "
+                         "baselines")
+                row = grid_point(b, nginx, size, batch, names, runs)
+                result["grid"].append(row)
+                progress(f"  {row['mb_per_s']:.0f} MB/s, "
+                         f"{row['speedup_vs_seq']:.1f}x sequential, "
+                         f"{row['pct_of_ceiling']:.0f}% of tar ceiling")
+        formats_and_clients(b, args, rng, result)
+        pinned(b, args, rng, result)
+    finally:
+        if nginx:
+            nginx.stop()
+        cluster.stop()
+        shutil.rmtree(files_root, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return result
 
-    def drain():
-        c, _ = srv.accept()
-        while True:
-            b = c.recv(1 << 20)
-            if not b:
-                break
-            got[0] += len(b)
-        c.close()
-    th = threading.Thread(target=drain)
-    th.start()
-    listfile = os.path.join(root, "..", "list.txt")
-    with open(listfile, "w") as f:
-        f.write("\n".join(names) + "\n")
-    t0 = time.perf_counter()
-    sock = socket.create_connection(("127.0.0.1", port))
-    p = subprocess.Popen(["tar", "-c", "-C", root, "-T", listfile],
-                         stdout=subprocess.PIPE)
-    while True:
-        b = p.stdout.read(1 << 20)
-        if not b:
-            break
-        sock.sendall(b)
-    p.wait()
-    sock.close()
-    th.join()
-    srv.close()
-    return time.perf_counter() - t0
+
+def formats_and_clients(b, args, rng, result):
+    points = [(1024, 100)] if args.quick else [(16384, 1000), (1 << 20, 100)]
+    for size, batch in points:
+        names = rng.sample(list(b.objects[f"b{size}"]), batch)
+        for mime in (".tar", ".tgz", ".tar.lz4"):
+            for strm in (True, False):
+                progress(f"format {mime} {'streaming' if strm else 'multipart'}"
+                         f": {batch} x {size} B")
+                times, ttfbs, _, usage = b.batch_runs(
+                    f"b{size}", names, 3, mime, strm)
+                gb = statistics.median(times)
+                result["formats"].append({
+                    "size": size, "batch": batch, "mime": mime,
+                    "streaming": strm, "getbatch_s": gb,
+                    "mb_per_s": batch * size / gb / 1e6,
+                    "ttfb_ms": statistics.median(ttfbs) * 1000,
+                    "dt_cpu_s_per_gb": usage["dt_cpu_s"]
+                    / (3 * batch * size / 1e9)})
+    size, batch = (1024, 100) if args.quick else (16384, 1000)
+    names = rng.sample(list(b.objects[f"b{size}"]), batch)
+    for clients in (1, 4, 16):
+        progress(f"{clients} concurrent clients: {batch} x {size} B each")
+        times, _, walls, usage = b.batch_runs(f"b{size}", names, 3,
+                                              clients=clients)
+        wall = statistics.median(walls)
+        result["clients"].append({
+            "size": size, "batch": batch, "clients": clients,
+            "entries_per_s": clients * batch / wall,
+            "mb_per_s": clients * batch * size / wall / 1e6,
+            "p50_s": percentile(times, 50), "p99_s": percentile(times, 99),
+            "dt_peak_rss_mib": usage["dt_peak_rss_kib"] / 1024})
+
+
+def pinned(b, args, rng, result):
+    """The cluster on CPU 0, every client (and tar's reader) on CPU 1."""
+    if (os.cpu_count() or 1) < 2 or not shutil.which("taskset"):
+        progress("pinned runs skipped: needs two CPUs and taskset")
+        return
+    points = [(1024, 100)] if args.quick else [(1024, 1000), (16384, 1000),
+                                               (1 << 20, 100)]
+    b.meter.pin("0")
+    try:
+        for size, batch in points:
+            progress(f"pinned: {batch} x {size} B")
+            bucket = f"b{size}"
+            names = rng.sample(list(b.objects[bucket]), batch)
+            times, ttfbs, _, _ = b.batch_runs(bucket, names, 3, pin="1")
+            gb = statistics.median(times)
+            sample = names[:min(batch, 2000)]
+            seq = b.gets(f"{b.cluster.url}/v1/objects", bucket, sample, 1,
+                         pin="1") * batch / len(sample)
+            ceil = b.ceiling(bucket, names, pin_tar="0", pin_sink="1")
+            result["pinned"].append({
+                "size": size, "batch": batch, "getbatch_s": gb,
+                "mb_per_s": batch * size / gb / 1e6,
+                "ttfb_ms": statistics.median(ttfbs) * 1000,
+                "speedup_vs_seq": seq / gb,
+                "pct_of_ceiling": 100 * ceil / gb})
+    finally:
+        b.meter.pin(None)
 
 
 def main():
@@ -146,104 +254,28 @@ def main():
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__),
                                                   "results"))
     args = ap.parse_args()
-    sizes = [1024, 16384, 131072, 1 << 20]
-    batches = [16, 100, 1000, 10000]
+    started = time.time()
+    result = run(args)
     if args.quick:
-        sizes, batches = [1024, 131072], [16, 100]
-    rng = random.Random(1)
-    cluster = Cluster(targets=3)
-    cluster.start()
-    files_root = tempfile.mkdtemp(prefix="moss-bench-files-")
-    pool = Pool()
-    rows = []
-    try:
-        for size in sizes:
-            bucket = f"b{size}"
-            assert cluster.create_bucket(bucket).status == 200
-            count = max(batches) if size <= 131072 else 1000
-            objs = {f"o{i:05d}": rng.randbytes(size) for i in range(count)}
-            progress(f"uploading {count} x {size} B objects")
-            os.makedirs(os.path.join(files_root, bucket))
-            with cf.ThreadPoolExecutor(8) as ex:
-                list(ex.map(lambda kv: pool.request(
-                    "PUT", f"{cluster.url}/v1/objects/{bucket}/{kv[0]}",
-                    kv[1]).read(), objs.items()))
-            for n, d in objs.items():
-                with open(os.path.join(files_root, bucket, n), "wb") as f:
-                    f.write(d)
-            for batch in batches:
-                if batch * size > (4 << 30) or batch > count:
-                    continue
-                names = rng.sample(list(objs), batch)
-                progress(f"size {size} B, batch {batch}")
-                # Warm every target (coloc=0 spreads batches), then take
-                # the median of three verified runs.
-                for _ in range(3):
-                    get_batch(pool, cluster.url, bucket, names, objs)
-                runs = sorted(get_batch(pool, cluster.url, bucket, names, objs)
-                              for _ in range(3))
-                gb, ttfb, nbytes = runs[1]
-                seq_names = names[:min(batch, 2000)]
-                seq = sequential_gets(pool, cluster.url, bucket, seq_names,
-                                      objs) * batch / len(seq_names)
-                par = parallel_gets(pool, cluster.url, bucket, seq_names,
-                                    objs, 16) * batch / len(seq_names)
-                ceil = tar_ceiling(os.path.join(files_root, bucket), names)
-                row = {
-                    "size": size, "batch": batch,
-                    "getbatch_s": gb, "ttfb_ms": ttfb * 1000,
-                    "entries_per_s": batch / gb,
-                    "mb_per_s": batch * size / gb / 1e6,
-                    "seq_get_s": seq, "par16_get_s": par, "tar_ceiling_s": ceil,
-                    "speedup_vs_seq": seq / gb, "speedup_vs_par16": par / gb,
-                    "pct_of_ceiling": 100 * ceil / gb,
-                }
-                rows.append(row)
-                progress(f"  getbatch {gb*1000:.1f} ms ({row['speedup_vs_seq']:.1f}x "
-                         f"sequential, {row['speedup_vs_par16']:.1f}x 16 parallel, "
-                         f"{row['pct_of_ceiling']:.0f}% of tar ceiling)")
-    finally:
-        cluster.stop()
-        shutil.rmtree(files_root, ignore_errors=True)
-    if args.quick:
-        print(f"bench --quick: {len(rows)} points, every batch verified")
+        n = sum(len(v) for v in result.values())
+        print(f"bench --quick: {n} points, every answer verified")
         return
-    os.makedirs(args.out, exist_ok=True)
-    machine = {"cpus": os.cpu_count(), "kernel": os.uname().release,
-               "date": time.strftime("%Y-%m-%d")}
-    with open(os.path.join(args.out, "bench.json"), "w") as f:
-        json.dump({"machine": machine, "rows": rows}, f, indent=1)
-    lines = ["| object | batch | GetBatch | entries/s | MB/s | TTFB ms | "
-             "x sequential GET | x 16 parallel GET | % of tar ceiling |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(f"| {r['size'] // 1024} KiB | {r['batch']} | "
-                     f"{r['getbatch_s']*1000:.1f} ms | {r['entries_per_s']:.0f} | "
-                     f"{r['mb_per_s']:.0f} | {r['ttfb_ms']:.1f} | "
-                     f"{r['speedup_vs_seq']:.1f} | {r['speedup_vs_par16']:.1f} | "
-                     f"{r['pct_of_ceiling']:.0f} |")
-    table = "\n".join(lines)
-    with open(os.path.join(args.out, "bench.md"), "w") as f:
-        f.write(f"Machine: {machine}\n\n{table}\n")
-    print(table)
-    if shutil.which("gnuplot"):
-        dat = os.path.join(args.out, "speedup.dat")
-        with open(dat, "w") as f:
-            for size in sorted({r["size"] for r in rows}):
-                f.write(f'"{size // 1024} KiB"\n')
-                for r in rows:
-                    if r["size"] == size:
-                        f.write(f"{r['batch']} {r['speedup_vs_seq']:.2f}\n")
-                f.write("\n\n")
-        png = os.path.join(args.out, "speedup.png")
-        subprocess.run(["gnuplot", "-e", f"""
-            set terminal pngcairo size 800,500; set output '{png}';
-            set logscale x; set xlabel 'entries per batch';
-            set ylabel 'speedup over sequential GETs'; set key left top;
-            set title 'moss GetBatch vs sequential GETs (same objects, one run)';
-            plot for [i=0:*] '{dat}' index i using 1:2 with linespoints
-                 title columnheader(1)"""], check=True)
-        progress(f"plot: {png}")
+    from report import write_report
+    result["machine"] = {"cpus": os.cpu_count(), "kernel": os.uname().release,
+                         "model": cpu_model(), "date": time.strftime("%Y-%m-%d"),
+                         "minutes": round((time.time() - started) / 60, 1)}
+    write_report(result, args.out)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
 
 
 if __name__ == "__main__":

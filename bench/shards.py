@@ -18,7 +18,7 @@ import zipfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests",
                                 "integration"))
 from harness import Cluster, get_batch, request, tar_members  # noqa: E402
-from bench import Pool  # noqa: E402
+from clients import Pool  # noqa: E402
 
 
 def make_shard(fmt, files):

@@ -284,6 +284,7 @@ void on_reply(wi_ptr self, uint32_t slot, const std::vector<uint32_t>& items,
     if (r.complete || e.received >= e.total) {
       e.complete = true;
       ++t.delivered;
+      t.typical_entry_bytes = e.total;
     }
   }
   while (!t.queue.empty() && st.entries[t.queue.front()].complete)
@@ -395,7 +396,13 @@ void pump(wi_ptr self) {
       auto free
           = st.held < st.cfg.window_bytes ? st.cfg.window_bytes - st.held : 0;
       fetch_request req;
+      req.budget
+          = std::min<uint64_t>(st.cfg.chunk_bytes, std::max(free, min_budget));
       bool has_cursor = false;
+      // Bytes the listed entries are expected to bring: a request names no
+      // more entries than its budget can carry (large entries would
+      // otherwise drag hundreds of names along for one reply).
+      uint64_t expected = 0;
       for (auto idx : t.queue) {
         auto& e = st.entries[idx];
         if (e.requested || e.complete)
@@ -406,7 +413,8 @@ void pump(wi_ptr self) {
         req.items.push_back(item_of(in[idx], idx, e.received));
         if (e.received > 0)
           req.items.back().identity = e.identity;
-        if (req.items.size() >= max_items_per_request)
+        expected += e.known ? e.total - e.received : t.typical_entry_bytes;
+        if (req.items.size() >= max_items_per_request || expected >= req.budget)
           break;
       }
       // When entries behind the cursor fill the window, the entry at the
@@ -421,8 +429,6 @@ void pump(wi_ptr self) {
                      " in_serializer ", st.in_serializer);
         break;
       }
-      req.budget
-          = std::min<uint64_t>(st.cfg.chunk_bytes, std::max(free, min_budget));
       send_fetch(self, slot, std::move(req));
     }
   }

@@ -55,6 +55,9 @@ struct fetch_target {
   bool lost = false;
   /// Entries up to this index were named to its warm-up pool already.
   int64_t warmed_up_to = -1;
+  /// Size of the entry this target completed last (0: none yet), to guess
+  /// how many entries fit one request.
+  uint64_t typical_entry_bytes = 0;
 };
 
 /// Counts live work items of this process (for `what=getbatch`).

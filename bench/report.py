@@ -1,0 +1,117 @@
+"""bench.py's results as JSON, Markdown tables and gnuplot PNGs."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+
+def fmt_x(value):
+    return "-" if value is None else f"{value:.1f}"
+
+
+def size_name(size):
+    return f"{size // 1024} KiB"
+
+
+def grid_table(rows):
+    lines = ["| object | batch | GetBatch p50 / p99 | entries/s | MB/s | "
+             "TTFB ms | x seq. GET | x 16 par. | x 64 par. | x nginx 64 | "
+             "% of tar ceiling | DT peak RSS MiB | CPU s/GB (DT) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(
+            f"| {size_name(r['size'])} | {r['batch']} | "
+            f"{r['p50_s'] * 1000:.1f} / {r['p99_s'] * 1000:.1f} ms | "
+            f"{r['entries_per_s']:.0f} | {r['mb_per_s']:.0f} | "
+            f"{r['ttfb_ms']:.1f} | {fmt_x(r['speedup_vs_seq'])} | "
+            f"{fmt_x(r['speedup_vs_par16'])} | {fmt_x(r['speedup_vs_par64'])} | "
+            f"{fmt_x(r['speedup_vs_nginx64'])} | {r['pct_of_ceiling']:.0f} | "
+            f"{r['dt_peak_rss_mib']:.0f} | {r['cpu_s_per_gb']:.1f} "
+            f"({r['dt_cpu_s_per_gb']:.1f}) |")
+    return lines
+
+
+def formats_table(rows):
+    lines = ["| entries | output | mode | GetBatch | MB/s | TTFB ms | "
+             "DT CPU s/GB |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(
+            f"| {r['batch']} x {size_name(r['size'])} | {r['mime']} | "
+            f"{'streaming' if r['streaming'] else 'multipart'} | "
+            f"{r['getbatch_s'] * 1000:.1f} ms | {r['mb_per_s']:.0f} | "
+            f"{r['ttfb_ms']:.1f} | {r['dt_cpu_s_per_gb']:.1f} |")
+    return lines
+
+
+def clients_table(rows):
+    lines = ["| clients | each asks for | entries/s (all) | MB/s (all) | "
+             "latency p50 / p99 | DT peak RSS MiB |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(
+            f"| {r['clients']} | {r['batch']} x {size_name(r['size'])} | "
+            f"{r['entries_per_s']:.0f} | {r['mb_per_s']:.0f} | "
+            f"{r['p50_s'] * 1000:.0f} / {r['p99_s'] * 1000:.0f} ms | "
+            f"{r['dt_peak_rss_mib']:.0f} |")
+    return lines
+
+
+def pinned_table(rows):
+    lines = ["| object | batch | GetBatch | MB/s | TTFB ms | x seq. GET | "
+             "% of tar ceiling |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(
+            f"| {size_name(r['size'])} | {r['batch']} | "
+            f"{r['getbatch_s'] * 1000:.1f} ms | {r['mb_per_s']:.0f} | "
+            f"{r['ttfb_ms']:.1f} | {r['speedup_vs_seq']:.1f} | "
+            f"{r['pct_of_ceiling']:.0f} |")
+    return lines
+
+
+def plot(rows, key, ylabel, title, png, out):
+    dat = os.path.join(out, key + ".dat")
+    with open(dat, "w") as f:
+        for size in sorted({r["size"] for r in rows}):
+            f.write(f'"{size_name(size)}"\n')
+            for r in rows:
+                if r["size"] == size:
+                    f.write(f"{r['batch']} {r[key]:.2f}\n")
+            f.write("\n\n")
+    subprocess.run(["gnuplot", "-e", f"""
+        set terminal pngcairo size 800,500; set output '{png}';
+        set logscale x; set xlabel 'entries per batch';
+        set ylabel '{ylabel}'; set key left top; set title '{title}';
+        plot for [i=0:*] '{dat}' index i using 1:2 with linespoints
+             title columnheader(1)"""], check=True)
+    print(f"[bench] plot: {png}", file=sys.stderr)
+
+
+def write_report(result, out):
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "bench.json"), "w") as f:
+        json.dump(result, f, indent=1)
+    m = result["machine"]
+    text = [f"Machine: {m['cpus']} x {m['model']}, kernel {m['kernel']}, "
+            f"{m['date']}; the whole run took {m['minutes']} minutes.", "",
+            "### Object size x batch size (TAR, streaming, one client)", ""]
+    text += grid_table(result["grid"])
+    text += ["", "### Output formats", ""] + formats_table(result["formats"])
+    text += ["", "### Concurrent clients", ""] + clients_table(
+        result["clients"])
+    if result["pinned"]:
+        text += ["", "### Cluster on CPU 0, client on CPU 1", ""]
+        text += pinned_table(result["pinned"])
+    table = "\n".join(text) + "\n"
+    with open(os.path.join(out, "bench.md"), "w") as f:
+        f.write(table)
+    print(table)
+    if shutil.which("gnuplot"):
+        grid = result["grid"]
+        plot(grid, "speedup_vs_seq", "speedup over sequential GETs",
+             "moss GetBatch vs sequential GETs (same objects, one run)",
+             os.path.join(out, "speedup.png"), out)
+        plot(grid, "pct_of_ceiling", "% of the tar-to-socket ceiling",
+             "moss GetBatch vs GNU tar into a socket (same files, one run)",
+             os.path.join(out, "ceiling.png"), out)
