@@ -54,7 +54,7 @@ struct slice_part {
   std::string name;
   uint64_t size = 0;
   int64_t mtime_sec = 0;
-  std::string bytes;
+  piece bytes;
 };
 
 struct slice {
@@ -66,8 +66,9 @@ struct slice {
 /// What the HTTP side gets for one pull: archive bytes, and at the end the
 /// metadata (`MossResp` JSON).
 struct pull_reply {
-  /// Archive bytes in order (large entry pieces as they came, not copied).
-  std::vector<std::string> data;
+  /// Archive output in order (large entry pieces as they came, not copied;
+  /// file spans of local objects).
+  std::vector<piece> data;
   bool done = false;
   std::string metadata;
 };
@@ -98,6 +99,13 @@ typename Inspector::result_type inspect(Inspector& f, fetch_reply& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, warm_request& x) {
   return f(caf::meta::type_name("warm_request"), x.items, x.workers);
+}
+
+/// Pieces only travel inside one node (serializer to HTTP thread), where
+/// nothing is serialized; the inspector sees the bytes, never the file.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, piece& x) {
+  return f(caf::meta::type_name("piece"), x.bytes);
 }
 
 template <class Inspector>

@@ -117,6 +117,10 @@ void tar_writer::write_owned(std::string data) {
   adopt(std::move(data));
 }
 
+void tar_writer::write_file(std::shared_ptr<const file_span> span) {
+  adopt(std::move(span));
+}
+
 void tar_writer::end_entry() {
   out_.append((block - entry_size_ % block) % block, '\0');
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/batch.hpp"
+#include "core/piece.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -29,6 +30,12 @@ class writer {
     write(data.data(), data.size());
   }
 
+  /// Writes the bytes of `span`; an uncompressed archive passes the span
+  /// itself on, every other writer reads it.
+  virtual void write_file(std::shared_ptr<const file_span> span) {
+    write_owned(span->read());
+  }
+
   virtual void end_entry() = 0;
 
   /// Pushes buffered (compressed) bytes out, so a waiting client gets them.
@@ -47,41 +54,48 @@ class writer {
     return n;
   }
 
-  /// Moves the bytes produced so far, in order, to the end of `into`.
-  void take_parts(std::vector<std::string>& into) {
+  /// Moves the output produced so far, in order, to the end of `into`.
+  void take_parts(std::vector<piece>& into) {
+    seal();
     for (auto& p : sealed_)
       into.push_back(std::move(p));
     sealed_.clear();
-    if (!out_.empty()) {
-      into.push_back(std::move(out_));
-      out_.clear();
-    }
   }
 
-  /// The bytes produced so far as one string.
+  /// The bytes produced so far as one string (file spans read).
   std::string take() {
-    std::vector<std::string> parts;
+    std::vector<piece> parts;
     take_parts(parts);
     std::string all;
     for (auto& p : parts)
-      all += p;
+      all += p.file ? p.file->read() : p.bytes;
     return all;
   }
 
  protected:
   /// Appends `data` after everything written so far without copying it.
   void adopt(std::string data) {
-    if (!out_.empty()) {
-      sealed_.push_back(std::move(out_));
-      out_.clear();
-    }
-    sealed_.push_back(std::move(data));
+    seal();
+    sealed_.push_back({std::move(data), nullptr});
+  }
+
+  /// Appends a file span after everything written so far.
+  void adopt(std::shared_ptr<const file_span> span) {
+    seal();
+    sealed_.push_back({{}, std::move(span)});
   }
 
   std::string out_;
 
  private:
-  std::vector<std::string> sealed_;
+  void seal() {
+    if (!out_.empty()) {
+      sealed_.push_back({std::move(out_), nullptr});
+      out_.clear();
+    }
+  }
+
+  std::vector<piece> sealed_;
 };
 
 /// A TAR writer (USTAR headers, PAX records for long names or sizes), or one

@@ -14,6 +14,7 @@ class tar_writer : public writer {
                    int64_t mtime_sec) override;
   void write(const char* data, size_t size) override;
   void write_owned(std::string data) override;
+  void write_file(std::shared_ptr<const file_span> span) override;
   void end_entry() override;
   void finish() override;
 

@@ -2,8 +2,10 @@
 
 #include "core/error.hpp"
 #include "core/object_store.hpp"
+#include "core/piece.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,9 @@ struct fetch_request {
   uint64_t budget = 0;
   /// Only check existence and ranges; return no data.
   bool stat_only = false;
+  /// The asker is on this node and writes an uncompressed archive: large
+  /// object bytes may come as file spans (`fetch_result::file`).
+  bool file_spans = false;
 };
 
 /// What the target has to say about one item.
@@ -50,7 +55,12 @@ struct fetch_result {
   /// Which version of the object (or shard) this is, see `identity_of`.
   uint64_t identity = 0;
   std::string data;
+  /// Instead of `data` (see `fetch_request::file_spans`); never leaves the
+  /// node.
+  std::shared_ptr<const file_span> file;
   bool complete = false;
+
+  uint64_t data_size() const { return file ? file->length() : data.size(); }
 };
 
 /// A stored object's identity: it changes with every PUT (never 0).

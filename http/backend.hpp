@@ -32,6 +32,7 @@ class proxy_backend {
 
 #include "config/config.hpp"
 #include "core/batch.hpp"
+#include "core/piece.hpp"
 
 #include <chrono>
 
@@ -39,8 +40,8 @@ namespace moss::http {
 
 /// Archive bytes of a running batch; the last chunk carries the metadata.
 struct pull_chunk {
-  /// Archive bytes in order, in pieces as they were produced.
-  std::vector<std::string> parts;
+  /// Archive output in order, in pieces as they were produced.
+  std::vector<piece> parts;
   bool done = false;
   std::string metadata;
 

@@ -122,6 +122,45 @@ const node_info& pick_dt(const parsed_batch& batch, const cluster_map& map) {
 }
 
 /// A temp file that disappears when closed.
+/// Appends `p` to the spool file: bytes, or a file span copied in the
+/// kernel.
+bool spool_piece(int fd, const piece& p) {
+  if (!p.file)
+    return write_all(fd, p.bytes.data(), p.bytes.size());
+  auto off = static_cast<off_t>(p.file->offset());
+  auto left = p.file->length();
+  while (left > 0) {
+    auto n = ::copy_file_range(p.file->fd(), &off, fd, nullptr,
+                               static_cast<size_t>(left), 0);
+    if (n > 0) {
+      left -= static_cast<uint64_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n == 0) {
+      errno = EIO; // the file shrank under us
+      return false;
+    }
+    if (errno != EXDEV && errno != EINVAL && errno != ENOSYS)
+      return false;
+    // No kernel copy between these file systems: through memory.
+    std::string buf(std::min<uint64_t>(left, 1 << 20), '\0');
+    auto got = ::pread(
+        p.file->fd(), buf.data(),
+        static_cast<size_t>(std::min<uint64_t>(left, buf.size())), off);
+    if (got <= 0) {
+      errno = got == 0 ? EIO : errno;
+      return false;
+    }
+    if (!write_all(fd, buf.data(), static_cast<size_t>(got)))
+      return false;
+    off += got;
+    left -= static_cast<uint64_t>(got);
+  }
+  return true;
+}
+
 int open_spool(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
   if (fd >= 0)
@@ -237,7 +276,7 @@ void serve_batch_on_target(exchange& ex, const request_target& target,
   for (;;) {
     bool spooled = true;
     for (auto& part : chunk->parts)
-      spooled = spooled && write_all(fd, part.data(), part.size());
+      spooled = spooled && spool_piece(fd, part);
     if (!spooled) {
       ::close(fd);
       return reply_error(ex, 507,

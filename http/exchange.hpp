@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/error.hpp"
+#include "core/piece.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -72,7 +73,7 @@ class exchange {
   virtual bool write_chunk(const char* data, size_t size) = 0;
 
   /// Sends `parts` as one chunk (one gathered write, no copies).
-  virtual bool write_chunk(const std::vector<std::string>& parts) = 0;
+  virtual bool write_chunk(const std::vector<piece>& parts) = 0;
 
   /// Sends the final zero-length chunk: the body is complete.
   virtual bool end_chunked() = 0;

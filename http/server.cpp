@@ -209,7 +209,7 @@ class beast_exchange final : public exchange {
     return true;
   }
 
-  bool write_chunk(const std::vector<std::string>& parts) override {
+  bool write_chunk(const std::vector<piece>& parts) override {
     if (closing_ && aborted_)
       return false;
     size_t size = 0;
@@ -219,12 +219,23 @@ class beast_exchange final : public exchange {
       return true;
     char head[24];
     int len = std::snprintf(head, sizeof(head), "%zx\r\n", size);
+    // Bytes go out in gathered writes, file spans by sendfile in between.
     std::vector<asio::const_buffer> bufs;
     bufs.reserve(parts.size() + 2);
     bufs.push_back(asio::buffer(head, static_cast<size_t>(len)));
-    for (auto& p : parts)
-      if (!p.empty())
-        bufs.push_back(asio::buffer(p.data(), p.size()));
+    for (auto& p : parts) {
+      if (p.file) {
+        if (!sock_.write_all(bufs)
+            || !sock_.send_file(p.file->fd(), p.file->offset(),
+                                p.file->length())) {
+          abort();
+          return false;
+        }
+        bufs.clear();
+      } else if (!p.bytes.empty()) {
+        bufs.push_back(asio::buffer(p.bytes.data(), p.bytes.size()));
+      }
+    }
     bufs.push_back(asio::buffer("\r\n", 2));
     if (!sock_.write_all(bufs)) {
       abort();

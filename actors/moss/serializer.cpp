@@ -15,7 +15,7 @@ using serializer_ptr = serializer_actor::stateful_pointer<serializer_state>;
 
 void collect(serializer_ptr self, uint64_t payload) {
   auto& st = self->state;
-  std::vector<std::string> parts;
+  std::vector<piece> parts;
   st.writer->take_parts(parts);
   for (auto& p : parts)
     st.out.push_back({std::move(p), 0});
@@ -50,7 +50,7 @@ void answer(serializer_ptr self) {
     auto& front = st.out.front();
     bytes += front.bytes.size();
     credit += front.payload;
-    if (!front.bytes.empty())
+    if (front.bytes.size() > 0)
       reply.data.push_back(std::move(front.bytes));
     st.out.pop_front();
   }
@@ -86,7 +86,10 @@ serializer(serializer_actor::stateful_pointer<serializer_state> self,
             w.begin_entry(part.name, part.size, part.mtime_sec);
             break;
           case slice_part::data:
-            w.write_owned(std::move(part.bytes));
+            if (part.bytes.file)
+              w.write_file(std::move(part.bytes.file));
+            else
+              w.write_owned(std::move(part.bytes.bytes));
             break;
           default:
             w.end_entry();

@@ -15,7 +15,7 @@ struct serializer_state {
   /// Archive bytes not yet pulled, in order, with the entry bytes each one
   /// completes (credited back to the work item once pulled).
   struct output {
-    std::string bytes;
+    piece bytes;
     uint64_t payload = 0;
   };
   std::deque<output> out;

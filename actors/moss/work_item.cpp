@@ -241,6 +241,8 @@ void on_reply(wi_ptr self, uint32_t slot, const std::vector<uint32_t>& items,
     auto& e = st.entries[r.index];
     if (e.complete)
       continue; // late or duplicate
+    if (r.code == ec::not_found && st.checking)
+      continue; // the existence check decides where it is
     if (r.code == ec::not_found) {
       // The owner's answer is the one to report ("x in shard y").
       if (e.error.empty())
@@ -276,10 +278,10 @@ void on_reply(wi_ptr self, uint32_t slot, const std::vector<uint32_t>& items,
     e.known = true;
     e.total = r.total;
     e.mtime_sec = r.mtime_sec;
-    if (!r.data.empty()) {
-      st.held += r.data.size();
-      e.received += r.data.size();
-      e.chunks.push_back(std::move(r.data));
+    if (auto size = r.data_size(); size > 0) {
+      st.held += size;
+      e.received += size;
+      e.chunks.push_back({std::move(r.data), std::move(r.file)});
     }
     if (r.complete || e.received >= e.total) {
       e.complete = true;
@@ -392,12 +394,19 @@ void pump(wi_ptr self) {
   auto horizon = static_cast<uint64_t>(st.cursor) + st.cfg.window_entries;
   for (uint32_t slot = 0; slot < st.targets.size(); ++slot) {
     auto& t = st.targets[slot];
+    // During the existence check each owner gets one request, so that the
+    // first entries are in hand when the check ends.
+    if (st.checking && t.prefetched)
+      continue;
     while (!t.lost && t.inflight < max_inflight) {
       auto free
           = st.held < st.cfg.window_bytes ? st.cfg.window_bytes - st.held : 0;
       fetch_request req;
       req.budget
           = std::min<uint64_t>(st.cfg.chunk_bytes, std::max(free, min_budget));
+      // The DT's own objects go to a TAR stream by sendfile.
+      req.file_spans = st.plan->req.format == archive_format::tar
+                       && t.handle->node() == self->node();
       bool has_cursor = false;
       // Bytes the listed entries are expected to bring: a request names no
       // more entries than its budget can carry (large entries would
@@ -409,6 +418,10 @@ void pump(wi_ptr self) {
           continue;
         if (idx >= horizon && idx != st.cursor)
           break;
+        // The check reads a shard anyway, and its files then come from the
+        // member cache: a parallel request would read it a second time.
+        if (st.checking && !in[idx].archpath.empty())
+          continue;
         has_cursor = has_cursor || idx == st.cursor;
         req.items.push_back(item_of(in[idx], idx, e.received));
         if (e.received > 0)
@@ -430,6 +443,10 @@ void pump(wi_ptr self) {
         break;
       }
       send_fetch(self, slot, std::move(req));
+      if (st.checking) {
+        t.prefetched = true;
+        break;
+      }
     }
   }
   // Fetches are out: if the cursor still waits, the owners warm what comes
@@ -474,7 +491,9 @@ void warm_ahead(wi_ptr self) {
 
 void flush(wi_ptr self) {
   auto& st = self->state;
-  if (st.failed || st.finished)
+  // While the existence check runs, fetched entries wait here: nothing may
+  // reach the client before the check says 200.
+  if (st.failed || st.finished || st.checking)
     return;
   auto& req = st.plan->req;
   slice s;
@@ -536,6 +555,7 @@ void checked(wi_ptr self) {
   auto& st = self->state;
   st.checking = false;
   self->send(st.serializer, atom::ready_v);
+  flush(self);
   pump(self);
 }
 
@@ -642,8 +662,10 @@ void start(wi_ptr self, const peer_table& peers) {
     if (!t.queue.empty())
       self->monitor(t.handle);
   auto& req = st.plan->req;
-  if (req.strm && !req.coer)
-    return check_existence(self);
+  if (req.strm && !req.coer) {
+    check_existence(self);
+    return pump(self);
+  }
   self->send(st.serializer, atom::ready_v);
   flush(self);
   pump(self);

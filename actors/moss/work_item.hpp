@@ -37,7 +37,7 @@ struct entry_progress {
   /// Times the entry started over because its object changed mid-read.
   int restarts = 0;
   /// Received bytes not yet handed to the serializer.
-  std::deque<std::string> chunks;
+  std::deque<piece> chunks;
   std::string error;
 };
 
@@ -58,6 +58,8 @@ struct fetch_target {
   /// Size of the entry this target completed last (0: none yet), to guess
   /// how many entries fit one request.
   uint64_t typical_entry_bytes = 0;
+  /// Asked for data while the existence check ran (once per target).
+  bool prefetched = false;
 };
 
 /// Counts live work items of this process (for `what=getbatch`).

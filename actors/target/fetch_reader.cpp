@@ -22,6 +22,11 @@ namespace {
 
 std::atomic<uint64_t> process_scans{0};
 
+/// Smaller object parts are read into memory: copying them costs less than
+/// a descriptor and a separate write each, and it keeps the number of open
+/// descriptors per work item at window_bytes / 256 KiB at most.
+constexpr uint64_t min_file_span = 256 * 1024;
+
 } // namespace
 
 void member_cache::count_scan() {
@@ -303,7 +308,16 @@ fetch_reply serve_fetch(const object_store& store, const fetch_request& req,
         && !reply.results.empty())
       break;
     auto pos = static_cast<uint64_t>(item.start) + item.skip;
-    if (member) {
+    if (!member && req.file_spans && want >= min_file_span) {
+      // The fd stays open as long as the span lives: a PUT that replaces
+      // the object meanwhile renames a new file in, this one is unchanged.
+      int fd = ::dup(obj->fd());
+      if (fd >= 0)
+        r.file = std::make_shared<const file_span>(fd, pos, want);
+    }
+    if (r.file) {
+      // Read by sendfile when its turn comes.
+    } else if (member) {
       r.data.assign(*member, pos, want);
     } else {
       r.data.resize(want);

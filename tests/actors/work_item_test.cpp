@@ -162,7 +162,8 @@ class work_item_test : public ::testing::Test {
       if (p.kind == slice_part::begin)
         result.emplace_back(p.name, "");
       else if (p.kind == slice_part::data)
-        result.back().second += p.bytes;
+        result.back().second
+            += p.bytes.file ? p.bytes.file->read() : p.bytes.bytes;
     }
     return result;
   }
@@ -436,33 +437,48 @@ TEST_F(work_item_test, an_entry_its_owner_lacks_is_found_on_another_target) {
 
 TEST_F(work_item_test, strict_mode_checks_the_other_targets_before_failing) {
   start({"A", "B", "A"}, false, true);
-  // Existence checks first: A lacks entry 2, B has entry 1.
-  ASSERT_EQ(targets["A"]->requests.size(), 1u);
+  // Existence checks, and meanwhile one data request per owner, so that the
+  // first entries are in hand when the check ends.
+  ASSERT_EQ(targets["A"]->requests.size(), 2u);
   EXPECT_TRUE(targets["A"]->requests[0].stat_only);
+  EXPECT_FALSE(targets["A"]->requests[1].stat_only);
+  ASSERT_EQ(targets["B"]->requests.size(), 2u);
   answer("A", 0, {ok(0, ""), missing(2)});
   answer("B", 0, {ok(1, "")});
   EXPECT_EQ(ser_log->ready, 0) << "entry 2 is not found yet";
-  ASSERT_EQ(targets["B"]->requests.size(), 2u);
-  EXPECT_TRUE(targets["B"]->requests[1].stat_only);
-  answer("B", 1, {ok(2, "")});
-  EXPECT_EQ(ser_log->ready, 1);
-  // The data requests go where each entry was found.
   ASSERT_EQ(targets["B"]->requests.size(), 3u);
-  std::vector<uint32_t> on_b;
-  for (auto& item : targets["B"]->requests[2].items)
-    on_b.push_back(item.index);
-  EXPECT_EQ(on_b, (std::vector<uint32_t>{1, 2}));
+  EXPECT_TRUE(targets["B"]->requests[2].stat_only);
+  // The data arrives before the check ends: it waits, and A's "missing" for
+  // entry 2 leaves the decision to the check.
+  answer("A", 1, {ok(0, "a"), missing(2)});
+  answer("B", 1, {ok(1, "b")});
+  EXPECT_TRUE(output().empty()) << "nothing before the check says 200";
+  EXPECT_FALSE(ser_log->failure);
+  EXPECT_EQ(targets["A"]->requests.size(), 2u) << "one request while checking";
+  answer("B", 2, {ok(2, "")});
+  EXPECT_EQ(ser_log->ready, 1);
+  EXPECT_EQ(output(), (entries{{"b/0", "a"}, {"b/1", "b"}}));
+  // Entry 2's data is asked where the check found it.
+  ASSERT_EQ(targets["B"]->requests.size(), 4u);
+  ASSERT_EQ(targets["B"]->requests[3].items.size(), 1u);
+  EXPECT_EQ(targets["B"]->requests[3].items[0].index, 2u);
+  answer("B", 3, {ok(2, "c")});
+  EXPECT_EQ(output(), (entries{{"b/0", "a"}, {"b/1", "b"}, {"b/2", "c"}}));
+  EXPECT_TRUE(ser_log->done);
 }
 
 TEST_F(work_item_test, strict_mode_fails_when_no_target_has_an_entry) {
   start({"A", "B"}, false, true);
   answer("A", 0, {missing(0)});
   answer("B", 0, {ok(1, "")});
+  answer("B", 1, {ok(1, "b")}); // the data that came during the check
   EXPECT_FALSE(ser_log->failure);
-  answer("B", 1, {missing(0)});
+  ASSERT_EQ(targets["B"]->requests.size(), 3u);
+  answer("B", 2, {missing(0)});
   ASSERT_TRUE(ser_log->failure);
   EXPECT_EQ(from_caf_error(ser_log->failure).code, ec::not_found);
   EXPECT_EQ(ser_log->ready, 0);
+  EXPECT_TRUE(output().empty());
 }
 
 TEST_F(work_item_test, a_target_that_dies_turns_its_entries_into_placeholders) {

@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <clocale>
 #include <random>
@@ -66,8 +67,24 @@ std::vector<member> sample_members() {
   };
 }
 
+/// How entry data reaches the writer.
+enum class feed { copied, owned, file_spans };
+
+/// A span of a fresh unlinked file holding `data`.
+std::shared_ptr<const file_span> span_of(const std::string& data) {
+  char path[] = "/tmp/moss-span-XXXXXX";
+  int fd = ::mkstemp(path);
+  EXPECT_GE(fd, 0);
+  ::unlink(path);
+  // A prefix, so that offsets other than 0 are exercised.
+  std::string content = "prefix" + data;
+  EXPECT_EQ(::write(fd, content.data(), content.size()),
+            static_cast<ssize_t>(content.size()));
+  return std::make_shared<const file_span>(fd, 6, data.size());
+}
+
 std::string build(archive_format fmt, const std::vector<member>& members,
-                  bool flush_often, bool owned = false) {
+                  bool flush_often, feed how = feed::copied) {
   auto w = archive::make_writer(fmt);
   std::string out;
   for (auto& m : members) {
@@ -75,8 +92,10 @@ std::string build(archive_format fmt, const std::vector<member>& members,
     // Feed the data in uneven pieces, as chunks arrive from targets.
     for (size_t off = 0; off < m.data.size(); off += 70001) {
       auto n = std::min<size_t>(70001, m.data.size() - off);
-      if (owned)
+      if (how == feed::owned)
         w->write_owned(m.data.substr(off, n));
+      else if (how == feed::file_spans)
+        w->write_file(span_of(m.data.substr(off, n)));
       else
         w->write(m.data.data() + off, n);
       if (!flush_often)
@@ -114,9 +133,11 @@ TEST_P(writer_test, owned_pieces_give_the_same_bytes_as_copied_ones) {
   auto members = sample_members();
   for (bool flush_often : {false, true}) {
     auto copied = build(GetParam(), members, flush_often);
-    auto owned = build(GetParam(), members, flush_often, true);
+    auto owned = build(GetParam(), members, flush_often, feed::owned);
+    auto spans = build(GetParam(), members, flush_often, feed::file_spans);
     EXPECT_EQ(owned.size(), copied.size());
     EXPECT_TRUE(owned == copied) << "flush_often " << flush_often;
+    EXPECT_TRUE(spans == copied) << "file spans, flush_often " << flush_often;
   }
 }
 
@@ -127,14 +148,34 @@ TEST(tar_writer, large_owned_pieces_are_kept_apart_and_in_order) {
   w->write_owned(big);
   w->write_owned("abc");
   w->end_entry();
-  std::vector<std::string> parts;
+  std::vector<piece> parts;
   w->take_parts(parts);
   // Header, the adopted piece, then "abc" and the padding copied together.
   ASSERT_EQ(parts.size(), 3u);
   EXPECT_EQ(parts[0].size(), 512u);
-  EXPECT_EQ(parts[1], big);
-  EXPECT_EQ(parts[2].substr(0, 3), "abc");
+  EXPECT_EQ(parts[1].bytes, big);
+  EXPECT_EQ(parts[2].bytes.substr(0, 3), "abc");
   EXPECT_EQ((512 + big.size() + parts[2].size()) % 512, 0u);
+}
+
+TEST(tar_writer, file_spans_pass_through_untouched) {
+  auto w = archive::make_writer(archive_format::tar);
+  auto span = span_of(std::string(300'000, 'f'));
+  w->begin_entry("a", span->length(), 0);
+  w->write_file(span);
+  w->end_entry();
+  std::vector<piece> parts;
+  w->take_parts(parts);
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[1].file, span) << "the span itself, not its bytes";
+  EXPECT_TRUE(parts[1].bytes.empty());
+  EXPECT_EQ(parts[1].size(), 300'000u);
+}
+
+TEST(file_span, reading_past_the_end_of_a_shrunk_file_throws) {
+  auto span = span_of("short");
+  file_span longer{::dup(span->fd()), 0, 100};
+  EXPECT_THROW(longer.read(), std::runtime_error);
 }
 
 INSTANTIATE_TEST_SUITE_P(formats, writer_test,
