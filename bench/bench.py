@@ -65,6 +65,9 @@ class Bench:
             with open(os.path.join(self.files_root, bucket, n), "wb") as f:
                 f.write(d)
         self.objects[bucket] = objs
+        # Let the writeback of the upload finish: a busy disk would make the
+        # targets' load advice slow GetBatch down (and only GetBatch).
+        os.sync()
         return objs
 
     def batch_runs(self, bucket, names, runs, mime=".tar", strm=True,

@@ -9,6 +9,8 @@ find_package(prometheus-cpp CONFIG REQUIRED)
 find_package(RapidJSON CONFIG REQUIRED)
 find_package(msgpack CONFIG REQUIRED) # Debian: msgpackc-cxx target
 pkg_check_modules(LZ4 REQUIRED IMPORTED_TARGET liblz4)
+# TGZ output: ISA-L's igzip (bench/deflate_bench.cpp compares it with zlib).
+pkg_check_modules(ISAL REQUIRED IMPORTED_TARGET libisal)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 
 add_library(moss_rapidjson INTERFACE)
