@@ -322,6 +322,21 @@ expected<object_meta> object_store::stat(const std::string& bucket,
   return obj->meta();
 }
 
+expected<uint64_t> object_store::size_of(const std::string& bucket,
+                                         const std::string& object) const {
+  struct stat st;
+  if (::stat(path_of(bucket, object).c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR)
+      return make_error(ec::not_found,
+                        display_name(bucket, object) + " does not exist");
+    return errno_error(errno, "cannot stat " + display_name(bucket, object));
+  }
+  if (!S_ISREG(st.st_mode))
+    return make_error(ec::not_found,
+                      display_name(bucket, object) + " does not exist");
+  return static_cast<uint64_t>(st.st_size);
+}
+
 expected<void> object_store::remove(const std::string& bucket,
                                     const std::string& object) {
   auto path = path_of(bucket, object);

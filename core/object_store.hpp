@@ -97,6 +97,11 @@ class object_store {
   expected<object_meta> stat(const std::string& bucket,
                              const std::string& object) const;
 
+  /// The object's size, with one system call (no metadata): for existence
+  /// checks of many objects.
+  expected<uint64_t> size_of(const std::string& bucket,
+                             const std::string& object) const;
+
   expected<void> remove(const std::string& bucket, const std::string& object);
 
   /// Moves the bucket's data out of sight and deletes it in the background.

@@ -23,8 +23,15 @@ using wi_ptr = work_item_actor::stateful_pointer<work_item_state>;
 
 /// Entries per fetch request: tiny objects cost one message per group.
 constexpr size_t max_items_per_request = 1024;
-/// Entries per existence check (strict streaming mode).
-constexpr size_t max_items_per_stat = 4096;
+/// Entries a target is asked for in its first request; each answer doubles
+/// it (up to `max_items_per_request`). A small first request comes back
+/// soon, so the first byte goes out after a few entries are read, not after
+/// a thousand.
+constexpr size_t first_request_items = 16;
+/// Entries per existence check (strict streaming mode): each target checks
+/// a batch in parallel parts, one per fetch worker.
+constexpr size_t max_items_per_stat = 256;
+constexpr size_t max_items_per_shard_stat = 4096;
 /// Fetch requests in flight per target.
 constexpr int max_inflight = 2;
 /// Times an entry starts over when its object changes while it is read.
@@ -233,6 +240,7 @@ void on_reply(wi_ptr self, uint32_t slot, const std::vector<uint32_t>& items,
     return;
   auto& t = st.targets[slot];
   settle_request(st, t, items, budget);
+  t.request_items = std::min(t.request_items * 2, max_items_per_request);
   for (auto& r : reply.results) {
     if (r.index >= st.entries.size())
       return fail(self, make_error(ec::internal,
@@ -427,7 +435,7 @@ void pump(wi_ptr self) {
         if (e.received > 0)
           req.items.back().identity = e.identity;
         expected += e.known ? e.total - e.received : t.typical_entry_bytes;
-        if (req.items.size() >= max_items_per_request || expected >= req.budget)
+        if (req.items.size() >= t.request_items || expected >= req.budget)
           break;
       }
       // When entries behind the cursor fill the window, the entry at the
@@ -612,15 +620,23 @@ void check_existence(wi_ptr self) {
   auto& st = self->state;
   st.checking = true;
   auto pending = std::make_shared<size_t>(0);
+  auto& in = st.plan->req.entries;
   for (uint32_t slot = 0; slot < st.targets.size(); ++slot) {
-    auto& q = st.targets[slot].queue;
-    for (size_t from = 0; from < q.size(); from += max_items_per_stat) {
-      auto to = std::min(q.size(), from + max_items_per_stat);
-      check_on(self, slot,
-               std::vector<uint32_t>(q.begin() + static_cast<long>(from),
-                                     q.begin() + static_cast<long>(to)),
-               pending);
+    // Objects in parallel parts; files in shards in one part per target,
+    // since each part would read a shard on its own.
+    std::vector<uint32_t> objects, files;
+    for (auto idx : st.targets[slot].queue) {
+      auto& part = in[idx].archpath.empty() ? objects : files;
+      part.push_back(idx);
+      if (part.size() >= (&part == &objects ? max_items_per_stat
+                                            : max_items_per_shard_stat)) {
+        check_on(self, slot, std::move(part), pending);
+        part.clear();
+      }
     }
+    for (auto* part : {&objects, &files})
+      if (!part->empty())
+        check_on(self, slot, std::move(*part), pending);
   }
   if (*pending == 0)
     checked(self);
@@ -632,6 +648,7 @@ void start(wi_ptr self, const peer_table& peers) {
   for (size_t i = 0; i < peers.ids.size(); ++i) {
     slots[peers.ids[i]] = static_cast<uint32_t>(st.targets.size());
     fetch_target t;
+    t.request_items = first_request_items;
     t.id = peers.ids[i];
     t.handle = caf::actor_cast<target_actor>(peers.handles[i]);
     st.targets.push_back(std::move(t));

@@ -58,6 +58,8 @@ struct fetch_target {
   /// Size of the entry this target completed last (0: none yet), to guess
   /// how many entries fit one request.
   uint64_t typical_entry_bytes = 0;
+  /// Entries the next request may name (grows with every answer).
+  size_t request_items = 0;
   /// Asked for data while the existence check ran (once per target).
   bool prefetched = false;
 };

@@ -259,6 +259,20 @@ fetch_reply serve_fetch(const object_store& store, const fetch_request& req,
     std::optional<open_object> obj;
     uint64_t size = 0;
     object_meta meta;
+    if (req.stat_only && item.archpath.empty()) {
+      // Existence and range only: one stat, no open.
+      auto found = store.size_of(item.bucket, item.objname);
+      auto total = found ? resolve_range(item.start, item.length, *found, what)
+                         : expected<uint64_t>{found.error()};
+      if (!total) {
+        reply.results.push_back(failure(item, total.error()));
+        continue;
+      }
+      r.total = *total;
+      r.complete = true;
+      reply.results.push_back(std::move(r));
+      continue;
+    }
     if (!item.archpath.empty()) {
       auto m = shards.member(req, item, meta);
       if (!m) {

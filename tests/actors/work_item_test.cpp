@@ -519,6 +519,24 @@ TEST_F(work_item_test, the_window_bounds_bytes_in_flight_until_credit) {
   EXPECT_LE(asked, gb.window_bytes) << "the reopened window, no more";
 }
 
+TEST_F(work_item_test, requests_start_small_and_grow_with_every_answer) {
+  // A small first request comes back soon: the first byte need not wait
+  // until a target has read a thousand entries.
+  start(std::vector<std::string>(100, "A"));
+  auto& log = *targets["A"];
+  ASSERT_EQ(log.requests.size(), 2u) << "two requests in flight";
+  EXPECT_EQ(log.requests[0].items.size(), 16u);
+  EXPECT_EQ(log.requests[1].items.size(), 16u);
+  std::vector<fetch_result> first;
+  for (uint32_t i = 0; i < 16; ++i)
+    first.push_back(ok(i, "x"));
+  answer("A", 0, first);
+  ASSERT_EQ(log.requests.size(), 3u);
+  EXPECT_EQ(log.requests[2].items.size(), 32u) << "doubled after an answer";
+  EXPECT_EQ(log.requests[2].items.front().index, 32u);
+  EXPECT_EQ(output().size(), 16u);
+}
+
 TEST_F(work_item_test, the_cursor_entry_is_fetched_when_later_ones_fill_up) {
   gb.window_bytes = 1 << 20;
   gb.chunk_bytes = 1 << 20;
