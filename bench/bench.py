@@ -158,7 +158,8 @@ def run(args):
     nginx = None if args.quick or not shutil.which("nginx") else Nginx(
         files_root)
     b = Bench(cluster, files_root, scratch, args.quick)
-    result = {"grid": [], "formats": [], "clients": [], "pinned": []}
+    result = {"grid": [], "formats": [], "clients": [], "pinned": [],
+              "memory": []}
     try:
         if nginx:
             nginx.start()
@@ -179,6 +180,7 @@ def run(args):
                          f"{row['pct_of_ceiling']:.0f}% of tar ceiling")
         formats_and_clients(b, args, rng, result)
         pinned(b, args, rng, result)
+        memory(b, args, result)
     finally:
         if nginx:
             nginx.stop()
@@ -248,6 +250,48 @@ def pinned(b, args, rng, result):
                 "pct_of_ceiling": 100 * ceil / gb})
     finally:
         b.meter.pin(None)
+
+
+def memory(b, args, result):
+    """The designated target's peak RSS for batches 10x apart, with every
+    object asked for many times (duplicates are allowed): the answers are
+    too large to keep, so they stream through `tar -t`, which must list
+    every entry, in order."""
+    size = 1024 if args.quick else 1 << 20
+    counts = (1000, 10000) if args.quick else (10000, 100000)
+    bucket = f"b{size}"
+    names = list(b.objects[bucket])
+    for count in counts:
+        progress(f"memory: {count} x {size} B in one batch "
+                 f"({count * size / 1e9:.1f} GB)")
+        entries = [names[i % len(names)] for i in range(count)]
+        body = json.dumps({"in": [{"objname": n} for n in entries],
+                           "strm": True}).encode()
+        b.meter.start()
+        secs, listed = stream_through_tar(
+            f"{b.cluster.url}/v1/ml/moss/{bucket}", body, b.scratch)
+        usage = b.meter.stop()
+        assert listed == [f"{bucket}/{n}" for n in entries], \
+            "the archive lists other entries or another order"
+        result["memory"].append({
+            "size": size, "batch": count, "seconds": secs,
+            "mb_per_s": count * size / secs / 1e6,
+            "dt_peak_rss_mib": usage["dt_peak_rss_kib"] / 1024})
+
+
+def stream_through_tar(url, body, scratch):
+    body_file = os.path.join(scratch, "memory.req")
+    with open(body_file, "wb") as f:
+        f.write(body)
+    t0 = time.perf_counter()
+    curl_cmd = ["curl", "-s", "-S", "--fail-with-body", "-L", "-X", "GET",
+                "-H", "Expect:", "--data-binary", "@" + body_file, url]
+    with subprocess.Popen(curl_cmd, stdout=subprocess.PIPE) as fetch:
+        listing = subprocess.run(["tar", "-t"], stdin=fetch.stdout,
+                                 capture_output=True, text=True, check=True)
+        fetch.stdout.close()
+    assert fetch.returncode == 0, "the GetBatch stream failed"
+    return time.perf_counter() - t0, listing.stdout.splitlines()
 
 
 def main():

@@ -100,6 +100,14 @@ def write_report(result, out):
     text += ["", "### Output formats", ""] + formats_table(result["formats"])
     text += ["", "### Concurrent clients", ""] + clients_table(
         result["clients"])
+    if result.get("memory"):
+        text += ["", "### Memory: one batch, many times the same objects", "",
+                 "| entries | object | streamed | MB/s | DT peak RSS MiB |",
+                 "|---|---|---|---|---|"]
+        for r in result["memory"]:
+            text.append(f"| {r['batch']} | {size_name(r['size'])} | "
+                        f"{r['batch'] * r['size'] / 1e9:.1f} GB | "
+                        f"{r['mb_per_s']:.0f} | {r['dt_peak_rss_mib']:.0f} |")
     if result["pinned"]:
         text += ["", "### Cluster on CPU 0, client on CPU 1", ""]
         text += pinned_table(result["pinned"])
