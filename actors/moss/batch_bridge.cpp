@@ -15,7 +15,7 @@ class actor_batch_stream final : public http::batch_stream {
  public:
   actor_batch_stream(caf::actor_system& sys, serializer_actor ser,
                      work_item_actor wi, std::string uuid, job_board* jobs)
-      : self_(sys, true), ser_(std::move(ser)), wi_(std::move(wi)),
+      : sys_(sys), ser_(std::move(ser)), wi_(std::move(wi)),
         uuid_(std::move(uuid)), jobs_(jobs) {
     // nop
   }
@@ -29,7 +29,12 @@ class actor_batch_stream final : public http::batch_stream {
   expected<http::pull_chunk> pull(std::chrono::milliseconds timeout) override {
     expected<http::pull_chunk> result{make_error(ec::internal, "no reply")};
     auto asked = std::chrono::steady_clock::now();
-    self_->request(ser_, timeout, atom::pull_v)
+    // A fresh blocking actor per pull: CAF delivers the timeout of every
+    // answered request later anyway, and a long-lived one would keep them
+    // all in its mailbox and scan them on every receive (a batch of
+    // 100,000 entries slowed to a crawl after the first timeout period).
+    caf::scoped_actor self{sys_, true};
+    self->request(ser_, timeout, atom::pull_v)
         .receive(
             [&](pull_reply& r) {
               result = http::pull_chunk{std::move(r.data), r.done,
@@ -54,7 +59,7 @@ class actor_batch_stream final : public http::batch_stream {
   }
 
  private:
-  caf::scoped_actor self_;
+  caf::actor_system& sys_;
   serializer_actor ser_;
   work_item_actor wi_;
   std::string uuid_;
