@@ -3,6 +3,7 @@ memory), how it pins them to CPUs, and the nginx baseline server."""
 
 import os
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -102,7 +103,6 @@ http {{
         deadline = time.time() + 10
         while time.time() < deadline:
             try:
-                import socket
                 socket.create_connection(("127.0.0.1", self.port), 1).close()
                 return
             except OSError:
