@@ -157,6 +157,9 @@ def run(args):
     scratch = tempfile.mkdtemp(prefix="moss-bench-", dir=SHM)
     nginx = None if args.quick or not shutil.which("nginx") else Nginx(
         files_root)
+    if not args.quick and nginx is None:
+        progress("nginx is not installed (scripts/deps --bench installs it): "
+                 "the nginx column stays empty")
     b = Bench(cluster, files_root, scratch, args.quick)
     result = {"grid": [], "formats": [], "clients": [], "pinned": [],
               "memory": []}
