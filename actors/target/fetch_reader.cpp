@@ -5,6 +5,7 @@
 #include "core/metrics.hpp"
 #include "core/names.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -325,7 +326,7 @@ fetch_reply serve_fetch(const object_store& store, const fetch_request& req,
     if (!member && req.file_spans && want >= min_file_span) {
       // The fd stays open as long as the span lives: a PUT that replaces
       // the object meanwhile renames a new file in, this one is unchanged.
-      int fd = ::dup(obj->fd());
+      int fd = ::fcntl(obj->fd(), F_DUPFD_CLOEXEC, 0);
       if (fd >= 0)
         r.file = std::make_shared<const file_span>(fd, pos, want);
     }
