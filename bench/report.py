@@ -15,59 +15,67 @@ def size_name(size):
     return f"{size // 1024} KiB"
 
 
-def grid_table(rows):
-    lines = ["| object | batch | GetBatch p50 / p99 | entries/s | MB/s | "
-             "TTFB ms | x seq. GET | x 16 par. | x 64 par. | x nginx 64 | "
-             "% of tar ceiling | DT peak RSS MiB | CPU s/GB (DT) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(
-            f"| {size_name(r['size'])} | {r['batch']} | "
-            f"{r['p50_s'] * 1000:.1f} / {r['p99_s'] * 1000:.1f} ms | "
-            f"{r['entries_per_s']:.0f} | {r['mb_per_s']:.0f} | "
-            f"{r['ttfb_ms']:.1f} | {fmt_x(r['speedup_vs_seq'])} | "
-            f"{fmt_x(r['speedup_vs_par16'])} | {fmt_x(r['speedup_vs_par64'])} | "
-            f"{fmt_x(r['speedup_vs_nginx64'])} | {r['pct_of_ceiling']:.0f} | "
-            f"{r['dt_peak_rss_mib']:.0f} | {r['cpu_s_per_gb']:.1f} "
-            f"({r['dt_cpu_s_per_gb']:.1f}) |")
+def markdown_table(header, rows, cells):
+    """A Markdown table: `header` names the columns, `cells(row)` gives one
+    row's values."""
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cells(r)) + " |" for r in rows]
     return lines
+
+
+def grid_table(rows):
+    return markdown_table(
+        ["object", "batch", "GetBatch p50 / p99", "entries/s", "MB/s",
+         "TTFB ms", "x seq. GET", "x 16 par.", "x 64 par.", "x nginx 64",
+         "% of tar ceiling", "DT peak RSS MiB", "CPU s/GB (DT)"], rows,
+        lambda r: [size_name(r["size"]), str(r["batch"]),
+                   f"{r['p50_s'] * 1000:.1f} / {r['p99_s'] * 1000:.1f} ms",
+                   f"{r['entries_per_s']:.0f}", f"{r['mb_per_s']:.0f}",
+                   f"{r['ttfb_ms']:.1f}", fmt_x(r["speedup_vs_seq"]),
+                   fmt_x(r["speedup_vs_par16"]), fmt_x(r["speedup_vs_par64"]),
+                   fmt_x(r["speedup_vs_nginx64"]),
+                   f"{r['pct_of_ceiling']:.0f}",
+                   f"{r['dt_peak_rss_mib']:.0f}",
+                   f"{r['cpu_s_per_gb']:.1f} ({r['dt_cpu_s_per_gb']:.1f})"])
 
 
 def formats_table(rows):
-    lines = ["| entries | output | mode | GetBatch | MB/s | TTFB ms | "
-             "DT CPU s/GB |", "|---|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(
-            f"| {r['batch']} x {size_name(r['size'])} | {r['mime']} | "
-            f"{'streaming' if r['streaming'] else 'multipart'} | "
-            f"{r['getbatch_s'] * 1000:.1f} ms | {r['mb_per_s']:.0f} | "
-            f"{r['ttfb_ms']:.1f} | {r['dt_cpu_s_per_gb']:.1f} |")
-    return lines
+    return markdown_table(
+        ["entries", "output", "mode", "GetBatch", "MB/s", "TTFB ms",
+         "DT CPU s/GB"], rows,
+        lambda r: [f"{r['batch']} x {size_name(r['size'])}", r["mime"],
+                   "streaming" if r["streaming"] else "multipart",
+                   f"{r['getbatch_s'] * 1000:.1f} ms", f"{r['mb_per_s']:.0f}",
+                   f"{r['ttfb_ms']:.1f}", f"{r['dt_cpu_s_per_gb']:.1f}"])
 
 
 def clients_table(rows):
-    lines = ["| clients | each asks for | entries/s (all) | MB/s (all) | "
-             "latency p50 / p99 | DT peak RSS MiB |",
-             "|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(
-            f"| {r['clients']} | {r['batch']} x {size_name(r['size'])} | "
-            f"{r['entries_per_s']:.0f} | {r['mb_per_s']:.0f} | "
-            f"{r['p50_s'] * 1000:.0f} / {r['p99_s'] * 1000:.0f} ms | "
-            f"{r['dt_peak_rss_mib']:.0f} |")
-    return lines
+    return markdown_table(
+        ["clients", "each asks for", "entries/s (all)", "MB/s (all)",
+         "latency p50 / p99", "DT peak RSS MiB"], rows,
+        lambda r: [str(r["clients"]), f"{r['batch']} x {size_name(r['size'])}",
+                   f"{r['entries_per_s']:.0f}", f"{r['mb_per_s']:.0f}",
+                   f"{r['p50_s'] * 1000:.0f} / {r['p99_s'] * 1000:.0f} ms",
+                   f"{r['dt_peak_rss_mib']:.0f}"])
+
+
+def memory_table(rows):
+    return markdown_table(
+        ["entries", "object", "streamed", "MB/s", "DT peak RSS MiB"], rows,
+        lambda r: [str(r["batch"]), size_name(r["size"]),
+                   f"{r['batch'] * r['size'] / 1e9:.1f} GB",
+                   f"{r['mb_per_s']:.0f}", f"{r['dt_peak_rss_mib']:.0f}"])
 
 
 def pinned_table(rows):
-    lines = ["| object | batch | GetBatch | MB/s | TTFB ms | x seq. GET | "
-             "% of tar ceiling |", "|---|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(
-            f"| {size_name(r['size'])} | {r['batch']} | "
-            f"{r['getbatch_s'] * 1000:.1f} ms | {r['mb_per_s']:.0f} | "
-            f"{r['ttfb_ms']:.1f} | {r['speedup_vs_seq']:.1f} | "
-            f"{r['pct_of_ceiling']:.0f} |")
-    return lines
+    return markdown_table(
+        ["object", "batch", "GetBatch", "MB/s", "TTFB ms", "x seq. GET",
+         "% of tar ceiling"], rows,
+        lambda r: [size_name(r["size"]), str(r["batch"]),
+                   f"{r['getbatch_s'] * 1000:.1f} ms", f"{r['mb_per_s']:.0f}",
+                   f"{r['ttfb_ms']:.1f}", f"{r['speedup_vs_seq']:.1f}",
+                   f"{r['pct_of_ceiling']:.0f}"])
 
 
 def plot(rows, key, ylabel, title, png, out):
@@ -101,13 +109,8 @@ def write_report(result, out):
     text += ["", "### Concurrent clients", ""] + clients_table(
         result["clients"])
     if result.get("memory"):
-        text += ["", "### Memory: one batch, many times the same objects", "",
-                 "| entries | object | streamed | MB/s | DT peak RSS MiB |",
-                 "|---|---|---|---|---|"]
-        for r in result["memory"]:
-            text.append(f"| {r['batch']} | {size_name(r['size'])} | "
-                        f"{r['batch'] * r['size'] / 1e9:.1f} GB | "
-                        f"{r['mb_per_s']:.0f} | {r['dt_peak_rss_mib']:.0f} |")
+        text += ["", "### Memory: one batch, many times the same objects", ""]
+        text += memory_table(result["memory"])
     if result["pinned"]:
         text += ["", "### Cluster on CPU 0, client on CPU 1", ""]
         text += pinned_table(result["pinned"])

@@ -625,14 +625,18 @@ void check_existence(wi_ptr self) {
     // Objects in parallel parts; files in shards in one part per target,
     // since each part would read a shard on its own.
     std::vector<uint32_t> objects, files;
-    for (auto idx : st.targets[slot].queue) {
-      auto& part = in[idx].archpath.empty() ? objects : files;
+    auto add = [&](std::vector<uint32_t>& part, size_t limit, uint32_t idx) {
       part.push_back(idx);
-      if (part.size() >= (&part == &objects ? max_items_per_stat
-                                            : max_items_per_shard_stat)) {
-        check_on(self, slot, std::move(part), pending);
-        part.clear();
-      }
+      if (part.size() < limit)
+        return;
+      check_on(self, slot, std::move(part), pending);
+      part.clear();
+    };
+    for (auto idx : st.targets[slot].queue) {
+      if (in[idx].archpath.empty())
+        add(objects, max_items_per_stat, idx);
+      else
+        add(files, max_items_per_shard_stat, idx);
     }
     for (auto* part : {&objects, &files})
       if (!part->empty())

@@ -330,11 +330,10 @@ fetch_reply serve_fetch(const object_store& store, const fetch_request& req,
       if (fd >= 0)
         r.file = std::make_shared<const file_span>(fd, pos, want);
     }
-    if (r.file) {
-      // Read by sendfile when its turn comes.
-    } else if (member) {
+    // A span is read by sendfile when its turn comes; anything else now.
+    if (member) {
       r.data.assign(*member, pos, want);
-    } else {
+    } else if (!r.file) {
       r.data.resize(want);
       if (!pread_all(obj->fd(), r.data.data(), want, pos)) {
         reply.results.push_back(failure(
