@@ -82,13 +82,14 @@ typename Inspector::result_type inspect(Inspector& f, fetch_item& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fetch_request& x) {
   return f(caf::meta::type_name("fetch_request"), x.items, x.budget,
-           x.stat_only);
+           x.stat_only, x.peer_spans);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fetch_result& x) {
   return f(caf::meta::type_name("fetch_result"), x.index, x.code, x.error,
-           x.total, x.offset, x.mtime_sec, x.identity, x.data, x.complete);
+           x.total, x.offset, x.mtime_sec, x.identity, x.data, x.span_token,
+           x.span_length, x.complete);
 }
 
 template <class Inspector>
@@ -102,7 +103,7 @@ typename Inspector::result_type inspect(Inspector& f, warm_request& x) {
 }
 
 /// Pieces only travel inside one node (serializer to HTTP thread), where
-/// nothing is serialized; the inspector sees the bytes, never the file.
+/// nothing is serialized; the inspector sees the bytes, never the spans.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, piece& x) {
   return f(caf::meta::type_name("piece"), x.bytes);

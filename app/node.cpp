@@ -27,6 +27,13 @@ namespace moss::app {
 
 namespace {
 
+/// Spans a target holds open for other nodes' work items at once (each an
+/// open file; the process may open 20,000), and how long one waits to be
+/// collected: a work item's window (64 MiB by default) drains at the pace of
+/// its client, so a slow reader may take minutes to reach a span.
+constexpr size_t max_peer_spans = 4096;
+constexpr std::chrono::minutes peer_span_ttl{10};
+
 http::server_options server_options_of(const config& cfg) {
   http::server_options so;
   so.read_timeout = cfg.http.read_timeout;
@@ -216,6 +223,7 @@ int run_target(const options& opts) {
   job_board jobs;
   advice_board board;
   cluster_view view;
+  span_registry spans{max_peer_spans, peer_span_ttl};
   system_config scfg{*cfg};
   caf::actor_system sys{scfg};
   archive::shard_limits limits;
@@ -229,7 +237,7 @@ int run_target(const options& opts) {
     ::kill(::getpid(), SIGTERM);
   }};
   auto target_handle = sys.spawn(target, limits, cfg->shards.member_cache_bytes,
-                                 proxy_host, proxy_port, &store, &view,
+                                 proxy_host, proxy_port, &store, &spans, &view,
                                  cfg->middleman.join_token, decommissioned);
   auto caf_port = publish_node(target_handle, cfg->target.caf_port, host);
   if (!caf_port) {
@@ -244,6 +252,7 @@ int run_target(const options& opts) {
   ctx.self_id = *id;
   ctx.view = &view;
   ctx.store = &store;
+  ctx.spans = &spans;
   auto batches = make_batch_backend(sys, target_handle,
                                     work_item_services{&jobs, &board});
   ctx.batches = batches.get();

@@ -114,11 +114,15 @@ void tar_writer::write_owned(std::string data) {
   constexpr size_t adopt_from = 64 << 10;
   if (data.size() < adopt_from)
     return write(data.data(), data.size());
-  adopt(std::move(data));
+  adopt({std::move(data), nullptr, nullptr});
 }
 
 void tar_writer::write_file(std::shared_ptr<const file_span> span) {
-  adopt(std::move(span));
+  adopt({{}, std::move(span), nullptr});
+}
+
+void tar_writer::write_peer(std::shared_ptr<const peer_span> span) {
+  adopt({{}, nullptr, std::move(span)});
 }
 
 void tar_writer::end_entry() {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,13 @@ class writer {
     write_owned(span->read());
   }
 
+  /// Passes `span` on for the HTTP side to collect; only an uncompressed
+  /// archive can (a work item asks for peer spans only for TAR output).
+  virtual void write_peer(std::shared_ptr<const peer_span> span) {
+    throw std::logic_error{"a " + std::to_string(span->length)
+                           + "-byte peer span reached a compressing writer"};
+  }
+
   virtual void end_entry() = 0;
 
   /// Pushes buffered (compressed) bytes out, so a waiting client gets them.
@@ -62,27 +70,26 @@ class writer {
     sealed_.clear();
   }
 
-  /// The bytes produced so far as one string (file spans read).
+  /// The bytes produced so far as one string (file spans read; there must
+  /// be no peer spans).
   std::string take() {
     std::vector<piece> parts;
     take_parts(parts);
     std::string all;
-    for (auto& p : parts)
+    for (auto& p : parts) {
+      if (p.peer)
+        throw std::logic_error{"take(): the output has a peer span"};
       all += p.file ? p.file->read() : p.bytes;
+    }
     return all;
   }
 
  protected:
-  /// Appends `data` after everything written so far without copying it.
-  void adopt(std::string data) {
+  /// Appends bytes or a span after everything written so far without
+  /// copying.
+  void adopt(piece p) {
     seal();
-    sealed_.push_back({std::move(data), nullptr});
-  }
-
-  /// Appends a file span after everything written so far.
-  void adopt(std::shared_ptr<const file_span> span) {
-    seal();
-    sealed_.push_back({{}, std::move(span)});
+    sealed_.push_back(std::move(p));
   }
 
   std::string out_;
@@ -90,7 +97,7 @@ class writer {
  private:
   void seal() {
     if (!out_.empty()) {
-      sealed_.push_back({std::move(out_), nullptr});
+      sealed_.push_back({std::move(out_), nullptr, nullptr});
       out_.clear();
     }
   }

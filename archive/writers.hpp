@@ -15,6 +15,7 @@ class tar_writer : public writer {
   void write(const char* data, size_t size) override;
   void write_owned(std::string data) override;
   void write_file(std::shared_ptr<const file_span> span) override;
+  void write_peer(std::shared_ptr<const peer_span> span) override;
   void end_entry() override;
   void finish() override;
 

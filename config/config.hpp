@@ -105,6 +105,10 @@ struct get_batch_config {
   uint32_t window_entries = 4096;
   /// Largest piece of an object sent in one message between nodes.
   uint32_t chunk_bytes = 1u << 20;
+  /// Large plain objects for a TAR stream go from their owner to the
+  /// designated target over HTTP (sendfile there, no actor messages); off,
+  /// or with TLS between nodes, they travel in `chunk_bytes` messages.
+  bool peer_spans = true;
   /// Live work items from which new ones are slowed down (AIStore: 96).
   uint32_t pending_high_wm = 96;
   /// Live work items from which new ones get 429 (AIStore: 256).

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace moss {
@@ -80,6 +81,9 @@ struct batch_plan {
   std::vector<std::string> owners;
   /// `gbt-...`, reported as `MossResp.uuid`.
   std::string uuid;
+  /// `host:port` of each target's HTTP API, by id (where the designated
+  /// target collects peer spans).
+  std::unordered_map<std::string, std::string> target_addresses;
 };
 
 } // namespace moss

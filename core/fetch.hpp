@@ -39,6 +39,10 @@ struct fetch_request {
   /// The asker is on this node and writes an uncompressed archive: large
   /// object bytes may come as file spans (`fetch_result::file`).
   bool file_spans = false;
+  /// The asker is another node and writes an uncompressed archive: large
+  /// object bytes may stay here, registered for it to collect over HTTP
+  /// (`fetch_result::span_token`).
+  bool peer_spans = false;
 };
 
 /// What the target has to say about one item.
@@ -58,9 +62,19 @@ struct fetch_result {
   /// Instead of `data` (see `fetch_request::file_spans`); never leaves the
   /// node.
   std::shared_ptr<const file_span> file;
+  /// Instead of `data` (see `fetch_request::peer_spans`): the token of
+  /// `span_length` bytes in the target's `span_registry`.
+  std::string span_token;
+  uint64_t span_length = 0;
   bool complete = false;
 
-  uint64_t data_size() const { return file ? file->length() : data.size(); }
+  uint64_t data_size() const {
+    if (file)
+      return file->length();
+    if (!span_token.empty())
+      return span_length;
+    return data.size();
+  }
 };
 
 /// A stored object's identity: it changes with every PUT (never 0).

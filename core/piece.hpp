@@ -30,13 +30,29 @@ class file_span {
   uint64_t length_;
 };
 
-/// Archive output or entry data: bytes, or a file span.
+/// A file span that another target of the cluster holds for this node
+/// (see `span_registry`): the HTTP side collects its bytes from that node's
+/// HTTP port (`GET /v1/spans/<token>`) while it writes them to the client, so
+/// large remote entries bypass the actor messaging between nodes.
+struct peer_span {
+  /// `host:port` of the holder's HTTP API.
+  std::string address;
+  std::string token;
+  uint64_t length = 0;
+};
+
+/// Archive output or entry data: bytes, a file span, or a peer span.
 struct piece {
   std::string bytes;
   std::shared_ptr<const file_span> file;
+  std::shared_ptr<const peer_span> peer;
 
   size_t size() const {
-    return file ? static_cast<size_t>(file->length()) : bytes.size();
+    if (file)
+      return static_cast<size_t>(file->length());
+    if (peer)
+      return static_cast<size_t>(peer->length);
+    return bytes.size();
   }
 };
 

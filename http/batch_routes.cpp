@@ -5,6 +5,7 @@
 #include "core/metrics.hpp"
 #include "core/sign.hpp"
 #include "http/common_routes.hpp"
+#include "http/span_collector.hpp"
 #include "http/status.hpp"
 
 #include <fcntl.h>
@@ -99,6 +100,11 @@ expected<parsed_batch> read_batch(exchange& ex, const request_target& target,
     out.plan.owners.push_back(
         map.owner(object_uname("ais", e.bucket, e.objname))->id);
   out.plan.req = std::move(*req);
+  for (auto& t : map.targets) {
+    std::string_view url = t.http_url;
+    if (url.rfind("http://", 0) == 0)
+      out.plan.target_addresses[t.id] = std::string{url.substr(7)};
+  }
   return out;
 }
 
@@ -227,8 +233,11 @@ void serve_batch_on_target(exchange& ex, const request_target& target,
   auto fmt = plan.req.format;
   auto count = plan.req.entries.size();
   auto uuid = plan.uuid;
+  auto batch_cfg = gb;
+  // Peer spans cross the plain HTTP port: not where nodes agreed on TLS.
+  batch_cfg.peer_spans = gb.peer_spans && !cfg->middleman.tls();
   auto stream = ctx.batches->start(
-      std::make_shared<const batch_plan>(std::move(plan)), gb);
+      std::make_shared<const batch_plan>(std::move(plan)), batch_cfg);
   // No single pull may take longer than every retry of one entry.
   auto timeout = gb.max_wait * (std::max(gb.max_gfn, 0) + 2);
   auto first = stream->pull(timeout);
@@ -273,10 +282,17 @@ void serve_batch_on_target(exchange& ex, const request_target& target,
                            + std::strerror(errno));
   uint64_t size = 0;
   auto chunk = std::move(first);
+  span_collector peers{static_cast<int>(ctx.cfg->http.read_timeout.count())};
   for (;;) {
     bool spooled = true;
-    for (auto& part : chunk->parts)
-      spooled = spooled && spool_piece(fd, part);
+    for (auto& part : chunk->parts) {
+      std::string why;
+      if (part.peer && !peers.copy(*part.peer, fd, why)) {
+        ::close(fd);
+        return reply_error(ex, 502, "cannot collect entry bytes: " + why);
+      }
+      spooled = spooled && (part.peer || spool_piece(fd, part));
+    }
     if (!spooled) {
       ::close(fd);
       return reply_error(ex, 507,

@@ -29,8 +29,6 @@ std::string client_response::header(const std::string& name) const {
   return {};
 }
 
-namespace {
-
 int connect_to(const std::string& host, const std::string& port,
                std::chrono::milliseconds timeout, std::string& why) {
   addrinfo hints{};
@@ -70,8 +68,6 @@ int connect_to(const std::string& host, const std::string& port,
   }
   return fd;
 }
-
-} // namespace
 
 expected<client_response> request(const std::string& method,
                                   const std::string& url,

@@ -18,6 +18,11 @@ struct client_response {
   std::string header(const std::string& name) const;
 };
 
+/// A new non-blocking TCP connection (TCP_NODELAY) to `host:port`, or -1
+/// with the reason in `why`.
+int connect_to(const std::string& host, const std::string& port,
+               std::chrono::milliseconds timeout, std::string& why);
+
 /// One blocking HTTP/1.1 request to `url` (http://host:port/path), on a new
 /// connection, bounded by `timeout` per socket operation. Redirects are not
 /// followed.

@@ -5,6 +5,7 @@
 #include "core/jobs.hpp"
 #include "core/load.hpp"
 #include "core/object_store.hpp"
+#include "core/span_registry.hpp"
 #include "http/access.hpp"
 #include "http/backend.hpp"
 #include "http/server.hpp"
@@ -37,6 +38,8 @@ struct target_context {
   std::string self_id;
   const cluster_view* view = nullptr;
   object_store* store = nullptr;
+  /// Large entries held for other nodes' work items (null: none).
+  span_registry* spans = nullptr;
   batch_backend* batches = nullptr;
   /// Load advice from the throttle actor (null: admit everything).
   const advice_board* advice = nullptr;

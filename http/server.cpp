@@ -2,6 +2,7 @@
 
 #include "core/json.hpp"
 #include "core/log.hpp"
+#include "http/span_collector.hpp"
 #include "http/timed_socket.hpp"
 
 #include <boost/beast/core.hpp>
@@ -20,6 +21,7 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <memory>
 
 namespace moss::http {
 
@@ -219,7 +221,14 @@ class beast_exchange final : public exchange {
       return true;
     char head[24];
     int len = std::snprintf(head, sizeof(head), "%zx\r\n", size);
-    // Bytes go out in gathered writes, file spans by sendfile in between.
+    std::string why;
+    // Every peer span of the chunk is asked for before the first is read,
+    // so that its holder is already sending while earlier parts go out.
+    for (auto& p : parts)
+      if (p.peer && !collector().request(*p.peer, why))
+        return give_up(why);
+    // Bytes go out in gathered writes, file spans by sendfile in between,
+    // peer spans spliced from their holder's connection.
     std::vector<asio::const_buffer> bufs;
     bufs.reserve(parts.size() + 2);
     bufs.push_back(asio::buffer(head, static_cast<size_t>(len)));
@@ -231,6 +240,12 @@ class beast_exchange final : public exchange {
           abort();
           return false;
         }
+        bufs.clear();
+      } else if (p.peer) {
+        if (!sock_.write_all(bufs))
+          return give_up("the client went away");
+        if (!collector().copy(*p.peer, sock_.fd(), why))
+          return give_up(why);
         bufs.clear();
       } else if (!p.bytes.empty()) {
         bufs.push_back(asio::buffer(p.bytes.data(), p.bytes.size()));
@@ -267,6 +282,20 @@ class beast_exchange final : public exchange {
   bool keep_alive() const { return keep_alive_ && !closing_; }
 
  private:
+  span_collector& collector() {
+    if (!spans_)
+      spans_ = std::make_unique<span_collector>(sock_.read_timeout_ms());
+    return *spans_;
+  }
+
+  /// Ends a streamed response that cannot be completed: cut, so the client
+  /// sees a failed transfer rather than a short archive.
+  bool give_up(const std::string& why) {
+    log::warn(method_, " ", target_, ": response cut: ", why);
+    abort();
+    return false;
+  }
+
   void send_continue() {
     if (continue_sent_)
       return;
@@ -330,6 +359,8 @@ class beast_exchange final : public exchange {
   bool aborted_ = false;
   bool responded_ = false;
   bool continue_sent_ = false;
+  /// Collects peer spans for a batch response (on first use).
+  std::unique_ptr<span_collector> spans_;
   uint64_t max_drain_bytes_;
   int status_ = 0;
 };

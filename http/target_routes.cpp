@@ -107,6 +107,8 @@ class target_routes {
       return serve_node_console(ex, ctx_);
     if (seg.size() == 2 && seg[1] == "rebalance" && ctx_.rebalance)
       return serve_rebalance(ex);
+    if (seg.size() == 3 && seg[1] == "spans" && ctx_.spans)
+      return serve_span(ex, seg[2]);
     if (serve_common(ex, *target, *ctx_.view))
       return;
     if (seg[1] == "objects")
@@ -125,6 +127,21 @@ class target_routes {
   }
 
  private:
+  /// Hands a span registered for another node's work item over, once.
+  void serve_span(exchange& ex, const std::string& token) {
+    if (ex.method() != "GET")
+      return reply_error(ex, 405,
+                         "spans are collected with GET, not " + ex.method());
+    auto span = ctx_.spans->take(token);
+    if (!span)
+      return reply_error(ex, 404,
+                         "no span " + token
+                             + " on this target: collected already "
+                               "or expired");
+    ex.respond_file(200, {{"Content-Type", "application/octet-stream"}},
+                    span->fd(), span->offset(), span->length(), {}, {});
+  }
+
   void serve_object(exchange& ex, const request_target& target) {
     auto map = ctx_.view->current();
     auto routed = route_object(ex, target, *map);

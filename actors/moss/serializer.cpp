@@ -88,6 +88,8 @@ serializer(serializer_actor::stateful_pointer<serializer_state> self,
           case slice_part::data:
             if (part.bytes.file)
               w.write_file(std::move(part.bytes.file));
+            else if (part.bytes.peer)
+              w.write_peer(std::move(part.bytes.peer));
             else
               w.write_owned(std::move(part.bytes.bytes));
             break;

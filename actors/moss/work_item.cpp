@@ -233,6 +233,17 @@ void settle_request(work_item_state& st, fetch_target& t,
     st.entries[idx].requested = false;
 }
 
+/// The bytes of `r` as they came: in the message, a local file span, or a
+/// span its target holds for this node's HTTP thread to collect.
+piece received_piece(fetch_result& r, const fetch_target& t) {
+  if (r.span_token.empty())
+    return {std::move(r.data), std::move(r.file), nullptr};
+  return {{},
+          nullptr,
+          std::make_shared<const peer_span>(
+              peer_span{t.address, std::move(r.span_token), r.span_length})};
+}
+
 void on_reply(wi_ptr self, uint32_t slot, const std::vector<uint32_t>& items,
               uint64_t budget, fetch_reply& reply) {
   auto& st = self->state;
@@ -289,7 +300,7 @@ void on_reply(wi_ptr self, uint32_t slot, const std::vector<uint32_t>& items,
     if (auto size = r.data_size(); size > 0) {
       st.held += size;
       e.received += size;
-      e.chunks.push_back({std::move(r.data), std::move(r.file)});
+      e.chunks.push_back(received_piece(r, t));
     }
     if (r.complete || e.received >= e.total) {
       e.complete = true;
@@ -413,13 +424,17 @@ void pump(wi_ptr self) {
       req.budget
           = std::min<uint64_t>(st.cfg.chunk_bytes, std::max(free, min_budget));
       // The DT's own objects go to a TAR stream by sendfile.
-      req.file_spans = st.plan->req.format == archive_format::tar
-                       && t.handle->node() == self->node();
+      bool tar = st.plan->req.format == archive_format::tar;
+      req.file_spans = tar && t.handle->node() == self->node();
+      // Other targets' large objects come over HTTP (`peer_span`).
+      req.peer_spans
+          = tar && !req.file_spans && st.cfg.peer_spans && !t.address.empty();
       bool has_cursor = false;
       // Bytes the listed entries are expected to bring: a request names no
       // more entries than its budget can carry (large entries would
       // otherwise drag hundreds of names along for one reply).
       uint64_t expected = 0;
+      uint64_t first_expected = 0;
       for (auto idx : t.queue) {
         auto& e = st.entries[idx];
         if (e.requested || e.complete)
@@ -435,6 +450,8 @@ void pump(wi_ptr self) {
         if (e.received > 0)
           req.items.back().identity = e.identity;
         expected += e.known ? e.total - e.received : t.typical_entry_bytes;
+        if (req.items.size() == 1)
+          first_expected = expected;
         if (req.items.size() >= t.request_items || expected >= req.budget)
           break;
       }
@@ -443,7 +460,12 @@ void pump(wi_ptr self) {
       // has not taken yet do not count for that: they drain by themselves.
       auto cursor_may_go
           = has_cursor && st.in_serializer + st.reserved < st.cfg.window_bytes;
-      if (req.items.empty() || (free < min_budget && !cursor_may_go)) {
+      // A window with little room left waits for the room the first entry
+      // needs (up to a chunk): slivers of large entries would cost a
+      // message round each and could not travel as spans.
+      auto room_needed = std::clamp<uint64_t>(first_expected, min_budget,
+                                              st.cfg.chunk_bytes);
+      if (req.items.empty() || (free < room_needed && !cursor_may_go)) {
         if (!req.items.empty() && t.inflight == 0)
           log::debug("batch ", st.plan->uuid, ": ", t.id, " waits; cursor ",
                      st.cursor, " held ", st.held, " reserved ", st.reserved,
@@ -655,6 +677,9 @@ void start(wi_ptr self, const peer_table& peers) {
     t.request_items = first_request_items;
     t.id = peers.ids[i];
     t.handle = caf::actor_cast<target_actor>(peers.handles[i]);
+    if (auto it = st.plan->target_addresses.find(t.id);
+        it != st.plan->target_addresses.end())
+      t.address = it->second;
     st.targets.push_back(std::move(t));
   }
   auto& owners = st.plan->owners;

@@ -45,6 +45,8 @@ struct entry_progress {
 struct fetch_target {
   std::string id;
   target_actor handle;
+  /// `host:port` of its HTTP API (empty: unknown, no peer spans).
+  std::string address;
   /// Entries it owns that are not complete yet, in request order.
   std::deque<uint32_t> queue;
   /// Entries it owns in the batch, and how many of them arrived (or are

@@ -246,7 +246,8 @@ class shard_view {
 
 fetch_reply serve_fetch(const object_store& store, const fetch_request& req,
                         member_cache& cache,
-                        const archive::shard_limits& limits) {
+                        const archive::shard_limits& limits,
+                        span_registry* spans) {
   fetch_reply reply;
   uint64_t budget = req.budget;
   shard_view shards{store, cache, limits};
@@ -323,17 +324,23 @@ fetch_reply serve_fetch(const object_store& store, const fetch_request& req,
         && !reply.results.empty())
       break;
     auto pos = static_cast<uint64_t>(item.start) + item.skip;
-    if (!member && req.file_spans && want >= min_file_span) {
+    bool spans_wanted = req.file_spans || (req.peer_spans && spans != nullptr);
+    if (!member && spans_wanted && want >= min_file_span) {
       // The fd stays open as long as the span lives: a PUT that replaces
       // the object meanwhile renames a new file in, this one is unchanged.
       int fd = ::fcntl(obj->fd(), F_DUPFD_CLOEXEC, 0);
       if (fd >= 0)
         r.file = std::make_shared<const file_span>(fd, pos, want);
+      if (r.file && !req.file_spans) {
+        r.span_token = spans->put(std::move(r.file));
+        r.span_length = want;
+        r.file = nullptr;
+      }
     }
     // A span is read by sendfile when its turn comes; anything else now.
     if (member) {
       r.data.assign(*member, pos, want);
-    } else if (!r.file) {
+    } else if (!r.file && r.span_token.empty()) {
       r.data.resize(want);
       if (!pread_all(obj->fd(), r.data.data(), want, pos)) {
         reply.results.push_back(failure(

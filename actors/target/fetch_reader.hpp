@@ -3,6 +3,7 @@
 #include "archive/shard_reader.hpp"
 #include "core/fetch.hpp"
 #include "core/object_store.hpp"
+#include "core/span_registry.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -49,8 +50,11 @@ class member_cache {
 /// budget is spent; items it did not get to are left out of the reply.
 /// Entries with an archpath are read from their shard, every wanted file of
 /// one shard in a single pass.
+/// Large object parts for another node's archive stay open in `spans` (when
+/// not null and not full) and travel as tokens.
 fetch_reply serve_fetch(const object_store& store, const fetch_request& req,
                         member_cache& cache,
-                        const archive::shard_limits& limits);
+                        const archive::shard_limits& limits,
+                        span_registry* spans = nullptr);
 
 } // namespace moss

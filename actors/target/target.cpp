@@ -204,11 +204,11 @@ void join(target_ptr self) {
 
 fetch_worker_actor::behavior_type
 fetch_worker(fetch_worker_actor::pointer, const object_store* store,
-             std::shared_ptr<member_cache> cache,
-             archive::shard_limits limits) {
+             std::shared_ptr<member_cache> cache, archive::shard_limits limits,
+             span_registry* spans) {
   return {
-      [store, cache, limits](atom::fetch, const fetch_request& req) {
-        return serve_fetch(*store, req, *cache, limits);
+      [store, cache, limits, spans](atom::fetch, const fetch_request& req) {
+        return serve_fetch(*store, req, *cache, limits, spans);
       },
   };
 }
@@ -217,7 +217,7 @@ target_actor::behavior_type
 target(target_actor::stateful_pointer<target_state> self,
        archive::shard_limits limits, uint64_t cache_bytes,
        std::string proxy_host, uint16_t proxy_port, object_store* store,
-       cluster_view* view, std::string join_token,
+       span_registry* spans, cluster_view* view, std::string join_token,
        std::function<void()> on_decommissioned) {
   auto& state = self->state;
   state.join_token = std::move(join_token);
@@ -230,7 +230,7 @@ target(target_actor::stateful_pointer<target_state> self,
   for (size_t i = 0; i < fetch_workers; ++i)
     state.workers.push_back(self->spawn<caf::detached + caf::linked>(
         fetch_worker, static_cast<const object_store*>(store), state.members,
-        limits));
+        limits, spans));
   if (store != nullptr)
     state.warmup = self->spawn<caf::linked>(
         warmup, warmup_config{}, prefetch_fn{[store](const fetch_item& item) {

@@ -49,7 +49,8 @@ struct target_state {
 /// Reads GetBatch entries from `store`.
 fetch_worker_actor::behavior_type
 fetch_worker(fetch_worker_actor::pointer self, const object_store* store,
-             std::shared_ptr<member_cache> cache, archive::shard_limits limits);
+             std::shared_ptr<member_cache> cache, archive::shard_limits limits,
+             span_registry* spans);
 
 /// A storage node: joins the proxy (and rejoins whenever the connection
 /// drops), installs the maps it pushes, and serves listings of its objects.
@@ -57,6 +58,8 @@ fetch_worker(fetch_worker_actor::pointer self, const object_store* store,
 /// @param proxy_host,proxy_port where the proxy is published; port 0 means
 ///        "do not connect" (for tests that drive the actor directly).
 /// @param limits,cache_bytes how files are read out of shards.
+/// @param spans where large entries for other nodes wait to be collected
+///        over HTTP (null: they travel as messages).
 /// @param join_token the cluster's secret, presented when joining.
 /// @param on_decommissioned called once the proxy removed this target for
 ///        good (after a decommission); the node then stops.
@@ -64,7 +67,7 @@ target_actor::behavior_type
 target(target_actor::stateful_pointer<target_state> self,
        archive::shard_limits limits, uint64_t cache_bytes,
        std::string proxy_host, uint16_t proxy_port, object_store* store,
-       cluster_view* view, std::string join_token,
+       span_registry* spans, cluster_view* view, std::string join_token,
        std::function<void()> on_decommissioned);
 
 } // namespace moss

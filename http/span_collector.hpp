@@ -1,0 +1,53 @@
+#pragma once
+
+#include "core/piece.hpp"
+
+#include <string>
+#include <unordered_map>
+
+namespace moss::http {
+
+/// Collects peer spans (`GET /v1/spans/<token>`) for one batch response,
+/// over one kept-alive connection per holding target. Requests may be sent
+/// ahead (pipelined); their bytes must then be copied in the same order.
+/// Not thread-safe: one collector per response.
+class span_collector {
+ public:
+  explicit span_collector(int timeout_ms);
+  ~span_collector();
+  span_collector(const span_collector&) = delete;
+  span_collector& operator=(const span_collector&) = delete;
+
+  /// Sends the request for `span` (behind those still unanswered on the
+  /// same connection); false with `why` set when the holder is unreachable.
+  bool request(const peer_span& span, std::string& why);
+
+  /// Copies exactly the span's bytes into `out_fd` (a non-blocking socket,
+  /// or a file at its current position), requesting the span first unless
+  /// `request` did; false with `why` set on any failure, after which the
+  /// connection to that holder is gone.
+  bool copy(const peer_span& span, int out_fd, std::string& why);
+
+ private:
+  struct link {
+    int fd = -1;
+    /// Response bytes read past the end of a response head.
+    std::string leftover;
+    /// Spans requested and not yet copied, by token.
+    std::unordered_map<std::string, bool> requested;
+  };
+
+  bool connect(link& l, const std::string& address, std::string& why);
+  void drop(link& l);
+  /// Reads a response head; the body's length, or -1 with `why` (the body of
+  /// an error response is read into `why`).
+  long long read_head(link& l, std::string& why);
+  bool drain_into(link& l, uint64_t length, int out_fd, std::string& why);
+  bool wait(int fd, short events, std::string& why);
+
+  std::unordered_map<std::string, link> links_;
+  int pipe_[2] = {-1, -1};
+  int timeout_ms_;
+};
+
+} // namespace moss::http
