@@ -106,8 +106,8 @@ bool span_collector::request(const peer_span& span, std::string& why) {
     why = "cannot connect to " + span.address + ": " + why;
     return false;
   }
-  auto req = "GET /v1/spans/" + span.token + " HTTP/1.1\r\nHost: "
-             + span.address + "\r\n\r\n";
+  auto req = "GET /v1/spans/" + span.token
+             + " HTTP/1.1\r\nHost: " + span.address + "\r\n\r\n";
   size_t sent = 0;
   while (sent < req.size()) {
     auto n = ::send(l.fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
@@ -132,8 +132,7 @@ long long span_collector::read_head(link& l, std::string& why) {
   size_t end;
   while ((end = l.leftover.find("\r\n\r\n")) == std::string::npos) {
     if (l.leftover.size() > max_head_bytes) {
-      why = "a response head over " + std::to_string(max_head_bytes)
-            + " bytes";
+      why = "a response head over " + std::to_string(max_head_bytes) + " bytes";
       return -1;
     }
     char buf[8192];
@@ -167,8 +166,8 @@ long long span_collector::read_head(link& l, std::string& why) {
     // The error body (JSON with a message) is small; what arrived of it
     // is enough to tell why.
     why = "status " + std::to_string(status) + ": "
-          + l.leftover.substr(0, static_cast<size_t>(
-                                     std::min<long long>(size, 1024)));
+          + l.leftover.substr(
+              0, static_cast<size_t>(std::min<long long>(size, 1024)));
     return -1;
   }
   return size;
@@ -194,7 +193,8 @@ bool span_collector::drain_into(link& l, uint64_t length, int out_fd,
     }
     return true;
   };
-  auto early = static_cast<size_t>(std::min<uint64_t>(l.leftover.size(), length));
+  auto early
+      = static_cast<size_t>(std::min<uint64_t>(l.leftover.size(), length));
   if (!put(l.leftover.data(), early))
     return false;
   l.leftover.erase(0, early);
@@ -257,8 +257,7 @@ bool span_collector::drain_into(link& l, uint64_t length, int out_fd,
   return true;
 }
 
-bool span_collector::copy(const peer_span& span, int out_fd,
-                          std::string& why) {
+bool span_collector::copy(const peer_span& span, int out_fd, std::string& why) {
   auto& l = links_[span.address];
   if (!l.requested.count(span.token) && !request(span, why))
     return false;

@@ -519,6 +519,27 @@ TEST_F(work_item_test, the_window_bounds_bytes_in_flight_until_credit) {
   EXPECT_LE(asked, gb.window_bytes) << "the reopened window, no more";
 }
 
+TEST_F(work_item_test, a_nearly_full_window_waits_for_room_for_an_entry) {
+  // Slivers of large entries would each cost a message round trip.
+  gb.window_bytes = 2 << 20;
+  gb.chunk_bytes = 1 << 20;
+  start(std::vector<std::string>(8, "A"));
+  auto& log = *targets["A"];
+  ASSERT_EQ(log.requests.size(), 1u);
+  answer("A", 0, {ok(0, std::string(1 << 20, 'x'))});
+  ASSERT_EQ(log.requests.size(), 2u) << "entries are 1 MiB: one more fits";
+  ASSERT_EQ(log.requests[1].items.size(), 1u);
+  EXPECT_EQ(log.requests[1].items[0].index, 1u);
+  caf::anon_send(wi, atom::credit_v, uint64_t{256 * 1024});
+  sched.run();
+  EXPECT_EQ(log.requests.size(), 2u) << "256 KiB of room: no 256 KiB sliver";
+  caf::anon_send(wi, atom::credit_v, uint64_t{768 * 1024});
+  sched.run();
+  ASSERT_EQ(log.requests.size(), 3u) << "room for a whole entry";
+  EXPECT_EQ(log.requests[2].items[0].index, 2u);
+  EXPECT_EQ(log.requests[2].budget, 1u << 20);
+}
+
 TEST_F(work_item_test, requests_start_small_and_grow_with_every_answer) {
   // A small first request comes back soon: the first byte need not wait
   // until a target has read a thousand entries.

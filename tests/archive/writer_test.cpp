@@ -172,6 +172,29 @@ TEST(tar_writer, file_spans_pass_through_untouched) {
   EXPECT_EQ(parts[1].size(), 300'000u);
 }
 
+TEST(tar_writer, peer_spans_pass_through_and_only_tar_takes_them) {
+  auto span = std::make_shared<const peer_span>(
+      peer_span{"127.0.0.1:1", "token", 300'000});
+  auto w = archive::make_writer(archive_format::tar);
+  w->begin_entry("a", span->length, 0);
+  w->write_peer(span);
+  w->end_entry();
+  std::vector<piece> parts;
+  w->take_parts(parts);
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[1].peer, span);
+  EXPECT_EQ(parts[1].size(), 300'000u);
+  EXPECT_EQ(parts[0].size() + parts[1].size() + parts[2].size(),
+            512u * (1 + 586))
+      << "header, data, padding";
+  for (auto fmt :
+       {archive_format::tgz, archive_format::tar_lz4, archive_format::zip}) {
+    auto c = archive::make_writer(fmt);
+    c->begin_entry("a", span->length, 0);
+    EXPECT_THROW(c->write_peer(span), std::logic_error);
+  }
+}
+
 TEST(file_span, reading_past_the_end_of_a_shrunk_file_throws) {
   auto span = span_of("short");
   file_span longer{::dup(span->fd()), 0, 100};

@@ -1,0 +1,114 @@
+"""Peer spans: large plain objects for a TAR stream go from their owner to
+the designated target over the targets' HTTP ports. The archive must be
+the same byte for byte, in order, whether spans are used or not."""
+
+import random
+import re
+import unittest
+
+from harness import (Cluster, get_batch, owner_of, request, split_multipart,
+                     tar_members)
+
+
+def span_gets(cluster, code):
+    """`GET /v1/spans/...` answered with `code`, summed over all targets."""
+    total = 0
+    pattern = re.compile(r'^moss_http_requests_total\{.*code="' + code
+                         + r'",method="GET",route="/v1/spans"\} (\d+)', re.M)
+    for url in cluster.target_urls().values():
+        text = request("GET", url + "/metrics").body.decode()
+        total += sum(int(n) for n in pattern.findall(text))
+    return total
+
+
+class PeerSpansTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = Cluster(targets=3)
+        cls.cluster.start()
+        assert cls.cluster.create_bucket("b").status == 200
+        rng = random.Random(5)
+        cls.objs = {}
+        for i in range(36):
+            size = (rng.randint(256 << 10, 3 << 20) if i % 3 else
+                    rng.randint(0, 4000))
+            cls.objs[f"s/{i:02d}"] = rng.randbytes(size)
+        for n, d in cls.objs.items():
+            assert cls.cluster.put("b", n, d).status == 200
+        cls.smap = cls.cluster.smap()
+        owners = {owner_of(cls.smap, "b", n) for n in cls.objs}
+        assert len(owners) == 3, "every target should own some objects"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cluster.stop()
+
+    def batch(self, **extra):
+        """Every object twice (shuffled), and ranges of the large ones."""
+        names = sorted(self.objs) * 2
+        random.Random(2).shuffle(names)
+        entries = [{"objname": n} for n in names]
+        expected = [(f"b/{n}", self.objs[n]) for n in names]
+        for n in sorted(self.objs)[1::3]:
+            data = self.objs[n]
+            start, length = 1000, len(data) // 2
+            entries.append({"objname": n, "start": start, "length": length})
+            expected.append((f"b/{n}", data[start:start + length]))
+        return dict({"in": entries}, **extra), expected
+
+    def test_tar_stream_collects_spans_and_keeps_order_and_bytes(self):
+        before = span_gets(self.cluster, "200")
+        body, expected = self.batch(strm=True)
+        r = get_batch(self.cluster.url, body, bucket="b")
+        self.assertEqual(r.status, 200, r.body[:300])
+        self.assertEqual(tar_members(r.body), expected)
+        self.assertGreater(span_gets(self.cluster, "200"), before)
+        self.assertEqual(span_gets(self.cluster, "404"), 0)
+
+    def test_multipart_collects_spans_into_its_spool(self):
+        before = span_gets(self.cluster, "200")
+        body, expected = self.batch(strm=False)
+        r = get_batch(self.cluster.url, body, bucket="b")
+        self.assertEqual(r.status, 200, r.body[:300])
+        metadata, archive = split_multipart(r)
+        self.assertEqual(len(metadata["out"]), len(expected))
+        self.assertEqual(tar_members(archive), expected)
+        self.assertGreater(span_gets(self.cluster, "200"), before)
+
+    def test_compressed_output_never_uses_spans(self):
+        before = span_gets(self.cluster, "200")
+        body, expected = self.batch(strm=True, mime=".tar.gz")
+        r = get_batch(self.cluster.url, body, bucket="b")
+        self.assertEqual(r.status, 200, r.body[:300])
+        self.assertEqual(tar_members(r.body, "r:gz"), expected)
+        self.assertEqual(span_gets(self.cluster, "200"), before)
+
+    def test_switched_off_at_runtime_the_same_archive_comes_without_spans(self):
+        url = self.cluster.url + "/v1/cluster/config"
+        r = request("PUT", url + "?get_batch.peer_spans=false")
+        self.assertEqual(r.status, 200, r.body)
+        try:
+            self.assertFalse(request("GET", url).json()["get_batch"]
+                             ["peer_spans"])
+            before = span_gets(self.cluster, "200")
+            body, expected = self.batch(strm=True)
+            r = get_batch(self.cluster.url, body, bucket="b")
+            self.assertEqual(r.status, 200, r.body[:300])
+            self.assertEqual(tar_members(r.body), expected)
+            self.assertEqual(span_gets(self.cluster, "200"), before)
+        finally:
+            r = request("PUT", url + "?get_batch.peer_spans=true")
+            self.assertEqual(r.status, 200, r.body)
+
+    def test_unknown_tokens_and_other_methods_are_refused(self):
+        target = next(iter(self.cluster.target_urls().values()))
+        r = request("GET", target + "/v1/spans/0123456789abcdef")
+        self.assertEqual(r.status, 404)
+        self.assertIn("0123456789abcdef", r.json()["message"])
+        r = request("DELETE", target + "/v1/spans/0123456789abcdef")
+        self.assertEqual(r.status, 405)
+        self.assertIn("GET", r.json()["message"])
+
+
+if __name__ == "__main__":
+    unittest.main()
