@@ -25,6 +25,9 @@ namespace moss {
 namespace {
 
 constexpr const char* meta_xattr = "user.moss";
+/// Object sizes a store remembers for existence checks (about 150 bytes
+/// each with the path).
+constexpr size_t max_cached_sizes = 256 * 1024;
 
 error errno_error(int err, const std::string& what) {
   auto text = what + ": " + std::strerror(err);
@@ -160,16 +163,17 @@ open_object::~open_object() {
 // -- object_writer ------------------------------------------------------------
 
 object_writer::object_writer(std::string tmp_path, std::string final_path,
-                             int fd)
+                             int fd, std::shared_ptr<size_cache> sizes)
     : tmp_path_(std::move(tmp_path)), final_path_(std::move(final_path)),
-      fd_(fd), hash_state_(XXH64_createState()) {
+      fd_(fd), hash_state_(XXH64_createState()), sizes_(std::move(sizes)) {
   XXH64_reset(static_cast<XXH64_state_t*>(hash_state_), 0);
 }
 
 object_writer::object_writer(object_writer&& other) noexcept
     : tmp_path_(std::move(other.tmp_path_)),
       final_path_(std::move(other.final_path_)), fd_(other.fd_),
-      size_(other.size_), hash_state_(other.hash_state_) {
+      size_(other.size_), hash_state_(other.hash_state_),
+      sizes_(std::move(other.sizes_)) {
   other.fd_ = -1;
   other.hash_state_ = nullptr;
   other.tmp_path_.clear();
@@ -221,6 +225,8 @@ expected<object_meta> object_writer::commit() {
   if (::rename(tmp_path_.c_str(), final_path_.c_str()) != 0)
     return errno_error(errno, "rename");
   tmp_path_.clear();
+  if (sizes_)
+    sizes_->forget(final_path_);
   int dir = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir >= 0) {
     ::fsync(dir);
@@ -232,7 +238,8 @@ expected<object_meta> object_writer::commit() {
 // -- object_store -------------------------------------------------------------
 
 object_store::object_store(std::vector<std::string> mountpaths)
-    : mountpaths_(std::move(mountpaths)) {
+    : mountpaths_(std::move(mountpaths)),
+      sizes_(std::make_shared<size_cache>(max_cached_sizes)) {
   for (auto& mp : mountpaths_) {
     while (mp.size() > 1 && mp.back() == '/')
       mp.pop_back();
@@ -290,7 +297,7 @@ expected<object_writer> object_store::create(const std::string& bucket,
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0)
     return errno_error(errno, "cannot create a temporary file");
-  return object_writer{tmp, path_of(bucket, object), fd};
+  return object_writer{tmp, path_of(bucket, object), fd, sizes_};
 }
 
 expected<open_object> object_store::open(const std::string& bucket,
@@ -324,8 +331,12 @@ expected<object_meta> object_store::stat(const std::string& bucket,
 
 expected<uint64_t> object_store::size_of(const std::string& bucket,
                                          const std::string& object) const {
+  auto path = path_of(bucket, object);
+  if (auto size = sizes_->find(path))
+    return *size;
+  auto seen = sizes_->generation();
   struct stat st;
-  if (::stat(path_of(bucket, object).c_str(), &st) != 0) {
+  if (::stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT || errno == ENOTDIR)
       return make_error(ec::not_found,
                         display_name(bucket, object) + " does not exist");
@@ -334,6 +345,7 @@ expected<uint64_t> object_store::size_of(const std::string& bucket,
   if (!S_ISREG(st.st_mode))
     return make_error(ec::not_found,
                       display_name(bucket, object) + " does not exist");
+  sizes_->remember(path, static_cast<uint64_t>(st.st_size), seen);
   return static_cast<uint64_t>(st.st_size);
 }
 
@@ -346,6 +358,7 @@ expected<void> object_store::remove(const std::string& bucket,
                       display_name(bucket, object) + " does not exist");
   if (::unlink(path.c_str()) != 0)
     return errno_error(errno, "cannot delete " + display_name(bucket, object));
+  sizes_->forget(path);
   // Remove directories the object leaves empty, up to the bucket's root.
   auto root
       = fs::path{bucket_dir(mountpath_of(bucket, object), bucket)} / "%ob";
@@ -366,6 +379,7 @@ expected<void> object_store::destroy_bucket(const std::string& bucket) {
       doomed.emplace_back(trash);
     else if (errno != ENOENT)
       return errno_error(errno, "cannot destroy " + display_name(bucket));
+    sizes_->forget_all();
   }
   if (!doomed.empty())
     std::thread{[doomed = std::move(doomed)] {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/error.hpp"
+#include "core/size_cache.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -49,7 +50,9 @@ class open_object {
 /// temporary file.
 class object_writer {
  public:
-  object_writer(std::string tmp_path, std::string final_path, int fd);
+  /// Forgets `final_path` in `sizes` once committed (`sizes` may be null).
+  object_writer(std::string tmp_path, std::string final_path, int fd,
+                std::shared_ptr<size_cache> sizes);
   object_writer(object_writer&& other) noexcept;
   object_writer& operator=(object_writer&&) = delete;
   ~object_writer();
@@ -65,6 +68,7 @@ class object_writer {
   int fd_;
   uint64_t size_ = 0;
   void* hash_state_;
+  std::shared_ptr<size_cache> sizes_;
 };
 
 /// The objects of one target, spread over its mountpaths by HRW. Layout per
@@ -97,7 +101,8 @@ class object_store {
   expected<object_meta> stat(const std::string& bucket,
                              const std::string& object) const;
 
-  /// The object's size, with one system call (no metadata): for existence
+  /// The object's size, with one system call (no metadata) or none (a size
+  /// seen before and not changed through this store since): for existence
   /// checks of many objects.
   expected<uint64_t> size_of(const std::string& bucket,
                              const std::string& object) const;
@@ -121,6 +126,7 @@ class object_store {
   std::vector<std::string> mountpaths_;
   std::vector<uint64_t> digests_;
   size_t recovered_ = 0;
+  std::shared_ptr<size_cache> sizes_;
 };
 
 /// Reads exactly `size` bytes at `offset`; false on an error or early EOF.

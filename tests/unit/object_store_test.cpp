@@ -119,6 +119,39 @@ TEST_F(object_store_test, remove_and_missing_objects) {
             std::string::npos);
 }
 
+TEST_F(object_store_test, remembered_sizes_follow_every_change) {
+  put("b", "x", "12345");
+  ASSERT_TRUE(store.size_of("b", "x"));
+  EXPECT_EQ(*store.size_of("b", "x"), 5u);
+  EXPECT_EQ(*store.size_of("b", "x"), 5u) << "from memory this time";
+  put("b", "x", "123");
+  EXPECT_EQ(*store.size_of("b", "x"), 3u) << "an overwrite is seen";
+  ASSERT_TRUE(store.remove("b", "x"));
+  auto gone = store.size_of("b", "x");
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, ec::not_found);
+  put("b", "y", "1");
+  EXPECT_EQ(*store.size_of("b", "y"), 1u);
+  ASSERT_TRUE(store.destroy_bucket("b"));
+  EXPECT_FALSE(store.size_of("b", "y")) << "a destroyed bucket is seen";
+  put("b", "y", "22");
+  EXPECT_EQ(*store.size_of("b", "y"), 2u);
+}
+
+TEST(size_cache, a_size_read_before_a_change_is_not_remembered) {
+  size_cache sizes{2};
+  auto seen = sizes.generation();
+  sizes.forget("/a"); // a PUT committed while the stat ran
+  sizes.remember("/a", 1, seen);
+  EXPECT_FALSE(sizes.find("/a"));
+  sizes.remember("/a", 2, sizes.generation());
+  EXPECT_EQ(sizes.find("/a"), 2u);
+  sizes.remember("/b", 3, sizes.generation());
+  sizes.remember("/c", 4, sizes.generation());
+  EXPECT_LE(sizes.size(), 2u) << "bounded";
+  EXPECT_EQ(sizes.find("/c"), 4u);
+}
+
 TEST_F(object_store_test, list_pages_in_name_order) {
   for (auto name : {"c", "a/1", "a/2", "b", "a/10", "z z"})
     put("b", name, name);

@@ -1,8 +1,7 @@
 #include "core/span_registry.hpp"
 
-#include <gtest/gtest.h>
-
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <set>
