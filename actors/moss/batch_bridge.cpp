@@ -29,9 +29,9 @@ class actor_batch_stream final : public http::batch_stream {
   expected<http::pull_chunk> pull(std::chrono::milliseconds timeout) override {
     expected<http::pull_chunk> result{make_error(ec::internal, "no reply")};
     auto asked = std::chrono::steady_clock::now();
-    // A fresh blocking actor per pull: CAF delivers the timeout of every
-    // answered request later anyway, and a long-lived one would keep them
-    // all in its mailbox and scan them on every receive (a batch of
+    // A fresh blocking actor per pull: CAF 0.17 delivers the timeout of
+    // every answered request later anyway, and a long-lived one would keep
+    // them all in its mailbox and scan them on every receive (a batch of
     // 100,000 entries slowed to a crawl after the first timeout period).
     caf::scoped_actor self{sys_, true};
     self->request(ser_, timeout, atom::pull_v)
@@ -47,6 +47,10 @@ class actor_batch_stream final : public http::batch_stream {
                             + std::to_string(timeout.count()) + " ms";
               result = std::move(e);
             });
+    // The clock holds the actor until its timeout fires: cancelled now, or
+    // every pull of the last timeout period (two minutes of pulls, 1,000 a
+    // second at 1 GB/s) would stay in memory.
+    sys_.clock().cancel_timeouts(self.ptr());
     if (jobs_ != nullptr) {
       auto waited = std::chrono::steady_clock::now() - asked;
       jobs_->add_transfer(

@@ -559,7 +559,8 @@ void flush(wi_ptr self) {
       s.payload += chunk.size();
       s.parts.push_back({slice_part::data, {}, 0, 0, std::move(chunk)});
     }
-    e.chunks.clear();
+    // Released, not just cleared: a batch has up to 100,000 entries.
+    e.chunks = {};
     if (!e.complete)
       break;
     s.parts.push_back({slice_part::end, {}, 0, 0, {}});
@@ -573,8 +574,11 @@ void flush(wi_ptr self) {
     st.finished = true;
     report_outcome(self, false);
     retire(st, {});
+    // A stream is the bare archive: its `MossResp` would go unread (and
+    // costs some 100 bytes per entry).
     self->send(st.serializer, atom::done_v,
-               batch_metadata(*st.plan, st.entries));
+               st.plan->req.strm ? std::string{}
+                                 : batch_metadata(*st.plan, st.entries));
     log::debug("batch ", st.plan->uuid, " done: ", st.entries.size(),
                " entries, peak window ", st.peak_held, " bytes");
     self->quit();
@@ -781,6 +785,12 @@ work_item(work_item_actor::stateful_pointer<work_item_state> self,
   state.started_ms = unix_time_ms();
   state.serializer = std::move(ser);
   state.entries.resize(state.plan->req.entries.size());
+  // CAF 0.17 keeps a request's timeout, and with it the actor, until the
+  // timeout fires, answered or not: a finished batch would stay in memory
+  // for another `max_wait`.
+  self->attach_functor([self] {
+    self->home_system().clock().cancel_timeouts(self);
+  });
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
     for (uint32_t slot = 0; slot < st.targets.size(); ++slot)
