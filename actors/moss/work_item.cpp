@@ -434,7 +434,6 @@ void pump(wi_ptr self) {
       // more entries than its budget can carry (large entries would
       // otherwise drag hundreds of names along for one reply).
       uint64_t expected = 0;
-      uint64_t first_expected = 0;
       for (auto idx : t.queue) {
         auto& e = st.entries[idx];
         if (e.requested || e.complete)
@@ -450,8 +449,6 @@ void pump(wi_ptr self) {
         if (e.received > 0)
           req.items.back().identity = e.identity;
         expected += e.known ? e.total - e.received : t.typical_entry_bytes;
-        if (req.items.size() == 1)
-          first_expected = expected;
         if (req.items.size() >= t.request_items || expected >= req.budget)
           break;
       }
@@ -460,11 +457,11 @@ void pump(wi_ptr self) {
       // has not taken yet do not count for that: they drain by themselves.
       auto cursor_may_go
           = has_cursor && st.in_serializer + st.reserved < st.cfg.window_bytes;
-      // A window with little room left waits for the room the first entry
-      // needs (up to a chunk): slivers of large entries would cost a
-      // message round each and could not travel as spans.
-      auto room_needed = std::clamp<uint64_t>(first_expected, min_budget,
-                                              st.cfg.chunk_bytes);
+      // A window with little room left waits for room for the entries the
+      // request names (up to a chunk): slivers of entries would cost a
+      // message round each, and could not travel as spans.
+      auto room_needed
+          = std::clamp<uint64_t>(expected, min_budget, st.cfg.chunk_bytes);
       if (req.items.empty() || (free < room_needed && !cursor_may_go)) {
         if (!req.items.empty() && t.inflight == 0)
           log::debug("batch ", st.plan->uuid, ": ", t.id, " waits; cursor ",

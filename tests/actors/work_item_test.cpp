@@ -540,6 +540,28 @@ TEST_F(work_item_test, a_nearly_full_window_waits_for_room_for_an_entry) {
   EXPECT_EQ(log.requests[2].budget, 1u << 20);
 }
 
+TEST_F(work_item_test, a_request_waits_for_room_for_every_entry_it_names) {
+  gb.window_bytes = 2 << 20;
+  gb.chunk_bytes = 1 << 20;
+  start(std::vector<std::string>(16, "A"));
+  auto& log = *targets["A"];
+  std::string quarter(256 * 1024, 'q');
+  answer("A", 0,
+         {ok(0, quarter), ok(1, quarter), ok(2, quarter), ok(3, quarter)});
+  ASSERT_EQ(log.requests.size(), 2u);
+  EXPECT_EQ(log.requests[1].items.size(), 4u) << "1 MiB of room: 4 entries";
+  caf::anon_send(wi, atom::credit_v, uint64_t{384 * 1024});
+  sched.run();
+  EXPECT_EQ(log.requests.size(), 2u)
+      << "384 KiB of room: one entry and a part of the next would be a "
+         "second round trip for the rest";
+  caf::anon_send(wi, atom::credit_v, uint64_t{128 * 1024});
+  sched.run();
+  ASSERT_EQ(log.requests.size(), 3u);
+  EXPECT_EQ(log.requests[2].items.size(), 2u);
+  EXPECT_EQ(log.requests[2].items[0].index, 8u);
+}
+
 TEST_F(work_item_test, requests_start_small_and_grow_with_every_answer) {
   // A small first request comes back soon: the first byte need not wait
   // until a target has read a thousand entries.
