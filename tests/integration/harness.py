@@ -5,6 +5,7 @@ AIStore SDK on the wire (follows 307 by re-sending method and body)."""
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -327,3 +328,15 @@ def tar_members(data, mode="r:"):
             assert m.isfile(), m.name
             members.append((m.name, tf.extractfile(m).read()))
     return members
+
+
+def peer_span_gets(cluster, code="200"):
+    """`GET /v1/spans/...` answered with `code`, summed over all targets
+    (large entries a designated target collected from their owners)."""
+    pattern = re.compile(r'^moss_http_requests_total\{.*code="' + code
+                         + r'",method="GET",route="/v1/spans"\} (\d+)', re.M)
+    total = 0
+    for url in cluster.target_urls().values():
+        text = request("GET", url + "/metrics").body.decode()
+        total += sum(int(n) for n in pattern.findall(text))
+    return total

@@ -14,7 +14,7 @@ import tempfile
 import time
 import unittest
 
-from harness import MOSS, Cluster, get_batch, request
+from harness import MOSS, Cluster, get_batch, peer_span_gets, request
 
 SECRET = "hs256-test-secret"
 
@@ -149,6 +149,25 @@ class AuthTest(unittest.TestCase):
                            403, "read", "ais://private")
         self.assert_denied(request("DELETE", self.obj("train", "o3"), None,
                                    bearer(self.reader)), 403)
+
+    def test_large_entries_cross_targets_without_user_tokens(self):
+        # Peer spans are collected over the targets' HTTP ports by the
+        # designated target, which has no user token: the token of the span
+        # is the permission.
+        big = {f"big{i}": os.urandom(400_000 + i) for i in range(9)}
+        for n, d in big.items():
+            self.assertEqual(self.cluster.put("train", n, d).status, 200)
+        before = peer_span_gets(self.cluster)
+        names = sorted(big)
+        r = request("GET", self.url + "/v1/ml/moss/train",
+                    json.dumps({"in": [{"objname": n} for n in names],
+                                "strm": True}),
+                    bearer(self.reader))
+        self.assertEqual(r.status, 200, r.body[:300])
+        with tarfile.open(fileobj=io.BytesIO(r.body)) as tar:
+            got = [(m.name, tar.extractfile(m).read()) for m in tar]
+        self.assertEqual(got, [(f"train/{n}", big[n]) for n in names])
+        self.assertGreater(peer_span_gets(self.cluster), before)
 
     def test_getbatch_checks_every_bucket(self):
         names = [f"o{i}" for i in range(12)]

@@ -3,22 +3,10 @@ the designated target over the targets' HTTP ports. The archive must be
 the same byte for byte, in order, whether spans are used or not."""
 
 import random
-import re
 import unittest
 
-from harness import (Cluster, get_batch, owner_of, request, split_multipart,
-                     tar_members)
-
-
-def span_gets(cluster, code):
-    """`GET /v1/spans/...` answered with `code`, summed over all targets."""
-    total = 0
-    pattern = re.compile(r'^moss_http_requests_total\{.*code="' + code
-                         + r'",method="GET",route="/v1/spans"\} (\d+)', re.M)
-    for url in cluster.target_urls().values():
-        text = request("GET", url + "/metrics").body.decode()
-        total += sum(int(n) for n in pattern.findall(text))
-    return total
+from harness import (Cluster, get_batch, owner_of, peer_span_gets, request,
+                     split_multipart, tar_members)
 
 
 class PeerSpansTest(unittest.TestCase):
@@ -57,31 +45,31 @@ class PeerSpansTest(unittest.TestCase):
         return dict({"in": entries}, **extra), expected
 
     def test_tar_stream_collects_spans_and_keeps_order_and_bytes(self):
-        before = span_gets(self.cluster, "200")
+        before = peer_span_gets(self.cluster, "200")
         body, expected = self.batch(strm=True)
         r = get_batch(self.cluster.url, body, bucket="b")
         self.assertEqual(r.status, 200, r.body[:300])
         self.assertEqual(tar_members(r.body), expected)
-        self.assertGreater(span_gets(self.cluster, "200"), before)
-        self.assertEqual(span_gets(self.cluster, "404"), 0)
+        self.assertGreater(peer_span_gets(self.cluster, "200"), before)
+        self.assertEqual(peer_span_gets(self.cluster, "404"), 0)
 
     def test_multipart_collects_spans_into_its_spool(self):
-        before = span_gets(self.cluster, "200")
+        before = peer_span_gets(self.cluster, "200")
         body, expected = self.batch(strm=False)
         r = get_batch(self.cluster.url, body, bucket="b")
         self.assertEqual(r.status, 200, r.body[:300])
         metadata, archive = split_multipart(r)
         self.assertEqual(len(metadata["out"]), len(expected))
         self.assertEqual(tar_members(archive), expected)
-        self.assertGreater(span_gets(self.cluster, "200"), before)
+        self.assertGreater(peer_span_gets(self.cluster, "200"), before)
 
     def test_compressed_output_never_uses_spans(self):
-        before = span_gets(self.cluster, "200")
+        before = peer_span_gets(self.cluster, "200")
         body, expected = self.batch(strm=True, mime=".tar.gz")
         r = get_batch(self.cluster.url, body, bucket="b")
         self.assertEqual(r.status, 200, r.body[:300])
         self.assertEqual(tar_members(r.body, "r:gz"), expected)
-        self.assertEqual(span_gets(self.cluster, "200"), before)
+        self.assertEqual(peer_span_gets(self.cluster, "200"), before)
 
     def test_switched_off_at_runtime_the_same_archive_comes_without_spans(self):
         url = self.cluster.url + "/v1/cluster/config"
@@ -90,12 +78,12 @@ class PeerSpansTest(unittest.TestCase):
         try:
             self.assertFalse(request("GET", url).json()["get_batch"]
                              ["peer_spans"])
-            before = span_gets(self.cluster, "200")
+            before = peer_span_gets(self.cluster, "200")
             body, expected = self.batch(strm=True)
             r = get_batch(self.cluster.url, body, bucket="b")
             self.assertEqual(r.status, 200, r.body[:300])
             self.assertEqual(tar_members(r.body), expected)
-            self.assertEqual(span_gets(self.cluster, "200"), before)
+            self.assertEqual(peer_span_gets(self.cluster, "200"), before)
         finally:
             r = request("PUT", url + "?get_batch.peer_spans=true")
             self.assertEqual(r.status, 200, r.body)

@@ -14,7 +14,7 @@ import tempfile
 import time
 import unittest
 
-from harness import Cluster, Node, get_batch, owner_of
+from harness import Cluster, Node, get_batch, owner_of, peer_span_gets
 
 
 def openssl(*args):
@@ -64,7 +64,8 @@ class TlsClusterTest(unittest.TestCase):
         smap = c.smap()
         data, owners = {}, set()
         for i in range(40):
-            data[f"o{i}"] = os.urandom(3000 + i)
+            # Every fifth is large enough to be a peer span without TLS.
+            data[f"o{i}"] = os.urandom(3000 + i + (i % 5 == 0) * 600_000)
             self.assertEqual(c.put(bucket, f"o{i}", data[f"o{i}"]).status,
                              200)
             owners.add(owner_of(smap, bucket, f"o{i}"))
@@ -76,6 +77,8 @@ class TlsClusterTest(unittest.TestCase):
         with tarfile.open(fileobj=io.BytesIO(r.body)) as tar:
             got = [(m.name, tar.extractfile(m).read()) for m in tar]
         self.assertEqual(got, [(f"{bucket}/{n}", data[n]) for n in names])
+        # The HTTP port is plain: with TLS, nothing travels over it.
+        self.assertEqual(peer_span_gets(c), 0)
 
     def test_batches_cross_every_target_over_tls(self):
         self.assert_batch_crosses_every_target("b")
