@@ -58,13 +58,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     out += w->take();
     if (fmt != archive_format::tar)
       continue;
+    // Object names never hold a NUL byte (the API refuses them), and a TAR
+    // name field ends at the first one: "x\0y" would read back as "x" and
+    // shadow a later "x". Such inputs only check that writing works.
+    bool nul_name = false;
+    for (auto& m : members)
+      nul_name = nul_name || m.first.find('\0') != std::string::npos;
+    if (nul_name)
+      continue;
     // Read the TAR back: every member with a name a shard may hold comes
     // out with its bytes (the first of duplicates wins).
     std::map<std::string, std::string> expected;
     std::set<std::string> wanted;
     for (auto& [name, bytes] : members) {
-      if (name.empty() || name.find('\0') != std::string::npos
-          || name.back() == '/')
+      if (name.empty() || name.back() == '/')
         continue;
       auto key = std::string{archive::normalize_member_name(name)};
       if (key.empty())
