@@ -109,6 +109,10 @@ expected<http::access_gate> access_gate_of(const config& cfg) {
 } // namespace
 
 void block_stop_signals() {
+  // sendfile() and splice() into a socket the client has closed raise
+  // SIGPIPE (they take no MSG_NOSIGNAL); a node must see EPIPE instead of
+  // dying with every connection it serves.
+  std::signal(SIGPIPE, SIG_IGN);
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);

@@ -42,7 +42,8 @@ int run_rebalance(const options& opts);
 /// then out of the cluster (the target stops).
 int run_decommission(const options& opts);
 
-/// Blocks SIGINT/SIGTERM in every thread created afterwards; call first.
+/// Blocks SIGINT/SIGTERM in every thread created afterwards and ignores
+/// SIGPIPE; call first.
 void block_stop_signals();
 
 /// Waits for SIGINT or SIGTERM and returns its number.

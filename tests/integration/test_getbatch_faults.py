@@ -134,6 +134,9 @@ class FaultsTest(unittest.TestCase):
         conn.close()
         self.wait_for_no_work_items(0, timeout=1.5)
         self.assertLess(time.time() - started, 1.5)
+        # Holders whose spans were being pulled saw the hang-up too.
+        for node in self.cluster.targets:
+            self.assertTrue(node.running(), f"{node.name} died")
         # Memory back: nothing of the batch is held ahead of a cursor.
         metrics = request("GET", self.dt_url(0) + "/metrics").body.decode()
         window = next(x for x in metrics.splitlines()
@@ -142,7 +145,7 @@ class FaultsTest(unittest.TestCase):
         # The node still serves batches afterwards.
         names, small = self.batch(repeat=1, coer=False)
         r = request("GET", self.dt_url(0) + "/v1/ml/moss/b", json.dumps(small))
-        self.assertEqual(r.status, 200)
+        self.assertEqual(r.status, 200, r.body[:500])
         with tarfile.open(fileobj=io.BytesIO(r.body)) as tf:
             self.assertEqual(len(tf.getmembers()), len(names))
 

@@ -1,11 +1,13 @@
 """Faults a storage node must survive: a full disk, a client that stops
-reading, and a crash in the middle of many concurrent PUTs."""
+reading, a client that hangs up mid-file, and a crash in the middle of many concurrent PUTs."""
 
 import concurrent.futures as cf
 import http.client
 import json
 import os
 import signal
+import socket
+import struct
 import threading
 import subprocess
 import time
@@ -135,6 +137,50 @@ class StalledClientTest(unittest.TestCase):
             r = get_batch(c.url, {"in": [{"objname": "o1"}], "strm": True},
                           bucket="b")
             self.assertEqual(r.status, 200)
+
+
+class HangUpTest(unittest.TestCase):
+    """Clients that hang up while a node sends a file (sendfile, splice)."""
+
+    def hang_up(self, url, body=None):
+        parts = urllib.parse.urlsplit(url)
+        sock = socket.create_connection((parts.hostname, parts.port), 10)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        data = json.dumps(body).encode() if body else b""
+        path = parts.path + ("?" + parts.query if parts.query else "")
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n"
+                     f"Content-Length: {len(data)}\r\n\r\n".encode() + data)
+        self.assertIn(b" 200 ", sock.recv(4096))
+        # Unread data makes close() a reset: the node's next send fails.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                        struct.pack("ii", 1, 0))
+        sock.close()
+
+    def test_a_client_hanging_up_mid_file_never_takes_a_node_down(self):
+        with Cluster() as c:
+            self.assertEqual(c.create_bucket("b").status, 200)
+            data = {f"o{i}": os.urandom(8 << 20) for i in range(6)}
+            for n, d in data.items():
+                self.assertEqual(c.put("b", n, d).status, 200)
+            smap = c.smap()
+            urls = [t["public_net"]["direct_url"]
+                    for t in smap["tmap"].values()]
+            names = sorted(data) * 4
+            for round_ in range(3):
+                for n in data:  # a plain GET: the body goes by sendfile
+                    r = request("GET", f"{c.url}/v1/objects/b/{quote(n)}",
+                                follow=False)
+                    self.hang_up(r.header("Location"))
+                for url in urls:  # a batch: local spans and peer spans
+                    self.hang_up(url + "/v1/ml/moss/b",
+                                 {"in": [{"objname": n} for n in names],
+                                  "strm": True})
+            time.sleep(0.5)
+            for node in [c.proxy] + c.targets:
+                self.assertTrue(node.running(), f"{node.name} died; logs in "
+                                f"{c.dir}")
+            for n, d in data.items():
+                self.assertEqual(c.get("b", n).body, d)
 
 
 def version(v, size):
