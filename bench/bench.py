@@ -154,6 +154,8 @@ def grid_point(b, nginx, size, batch, names, runs):
         "getbatch_s": gb, "p50_s": percentile(times, 50),
         "p99_s": percentile(times, 99),
         "ttfb_ms": statistics.median(ttfbs) * 1000,
+        # Every run, for a look at the spread behind the medians.
+        "runs_s": times, "ttfb_runs_ms": [t * 1000 for t in ttfbs],
         "entries_per_s": batch / gb, "mb_per_s": batch * size / gb / 1e6,
         "seq_get_s": seq, "par16_get_s": par16, "par64_get_s": par64,
         "nginx64_s": ngx, "tar_ceiling_s": ceil,
