@@ -282,7 +282,9 @@ void serve_batch_on_target(exchange& ex, const request_target& target,
                            + std::strerror(errno));
   uint64_t size = 0;
   auto chunk = std::move(first);
-  span_collector peers{static_cast<int>(ctx.cfg->http.read_timeout.count())};
+  // The spool is a file: it never makes the collector wait.
+  auto read_ms = static_cast<int>(ctx.cfg->http.read_timeout.count());
+  span_collector peers{read_ms, read_ms};
   for (;;) {
     bool spooled = true;
     for (auto& part : chunk->parts) {

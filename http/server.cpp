@@ -284,7 +284,8 @@ class beast_exchange final : public exchange {
  private:
   span_collector& collector() {
     if (!spans_)
-      spans_ = std::make_unique<span_collector>(sock_.read_timeout_ms());
+      spans_ = std::make_unique<span_collector>(sock_.read_timeout_ms(),
+                                                sock_.write_timeout_ms());
     return *spans_;
   }
 

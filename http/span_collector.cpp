@@ -44,7 +44,8 @@ std::string header_value(const std::string& head, const char* name) {
 
 } // namespace
 
-span_collector::span_collector(int timeout_ms) : timeout_ms_(timeout_ms) {
+span_collector::span_collector(int read_timeout_ms, int write_timeout_ms)
+    : read_timeout_ms_(read_timeout_ms), write_timeout_ms_(write_timeout_ms) {
   // nop
 }
 
@@ -57,14 +58,15 @@ span_collector::~span_collector() {
   }
 }
 
-bool span_collector::wait(int fd, short events, std::string& why) {
+bool span_collector::wait(int fd, short events, int timeout_ms,
+                          std::string& why) {
   pollfd p{fd, events, 0};
   for (;;) {
-    int r = ::poll(&p, 1, timeout_ms_);
+    int r = ::poll(&p, 1, timeout_ms);
     if (r > 0)
       return true;
     if (r == 0) {
-      why = "timed out after " + std::to_string(timeout_ms_) + " ms";
+      why = "timed out after " + std::to_string(timeout_ms) + " ms";
       return false;
     }
     if (errno != EINTR) {
@@ -82,7 +84,7 @@ bool span_collector::connect(link& l, const std::string& address,
     return false;
   }
   l.fd = connect_to(address.substr(0, colon), address.substr(colon + 1),
-                    std::chrono::milliseconds{timeout_ms_}, why);
+                    std::chrono::milliseconds{read_timeout_ms_}, why);
   return l.fd >= 0;
 }
 
@@ -116,7 +118,7 @@ bool span_collector::request(const peer_span& span, std::string& why) {
     } else if (n < 0 && errno == EINTR) {
       continue;
     } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!wait(l.fd, POLLOUT, why))
+      if (!wait(l.fd, POLLOUT, read_timeout_ms_, why))
         return false;
     } else {
       why = "cannot send to " + span.address + ": " + std::strerror(errno);
@@ -145,7 +147,7 @@ long long span_collector::read_head(link& l, std::string& why) {
     } else if (errno == EINTR) {
       continue;
     } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      if (!wait(l.fd, POLLIN, why))
+      if (!wait(l.fd, POLLIN, read_timeout_ms_, why))
         return -1;
     } else {
       why = std::strerror(errno);
@@ -184,7 +186,7 @@ bool span_collector::drain_into(link& l, uint64_t length, int out_fd,
       } else if (n < 0 && errno == EINTR) {
         continue;
       } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        if (!wait(out_fd, POLLOUT, why))
+        if (!wait(out_fd, POLLOUT, write_timeout_ms_, why))
           return false;
       } else {
         why = std::string{"cannot write: "} + std::strerror(errno);
@@ -223,7 +225,7 @@ bool span_collector::drain_into(link& l, uint64_t length, int out_fd,
       if (errno == EINTR)
         continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        if (!wait(l.fd, POLLIN, why))
+        if (!wait(l.fd, POLLIN, read_timeout_ms_, why))
           return false;
         continue;
       }
@@ -245,7 +247,7 @@ bool span_collector::drain_into(link& l, uint64_t length, int out_fd,
       } else if (m < 0 && errno == EINTR) {
         continue;
       } else if (m < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        if (!wait(out_fd, POLLOUT, why))
+        if (!wait(out_fd, POLLOUT, write_timeout_ms_, why))
           return false;
       } else {
         why = std::string{"cannot write: "}

@@ -13,7 +13,9 @@ namespace moss::http {
 /// Not thread-safe: one collector per response.
 class span_collector {
  public:
-  explicit span_collector(int timeout_ms);
+  /// Holders get `read_timeout_ms` for each step; `copy` waits up to
+  /// `write_timeout_ms` for a destination socket to take bytes.
+  span_collector(int read_timeout_ms, int write_timeout_ms);
   ~span_collector();
   span_collector(const span_collector&) = delete;
   span_collector& operator=(const span_collector&) = delete;
@@ -43,11 +45,12 @@ class span_collector {
   /// an error response is read into `why`).
   long long read_head(link& l, std::string& why);
   bool drain_into(link& l, uint64_t length, int out_fd, std::string& why);
-  bool wait(int fd, short events, std::string& why);
+  bool wait(int fd, short events, int timeout_ms, std::string& why);
 
   std::unordered_map<std::string, link> links_;
   int pipe_[2] = {-1, -1};
-  int timeout_ms_;
+  int read_timeout_ms_;
+  int write_timeout_ms_;
 };
 
 } // namespace moss::http

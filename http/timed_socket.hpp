@@ -34,6 +34,7 @@ class timed_socket {
   int fd() const { return fd_; }
 
   int read_timeout_ms() const { return read_ms_; }
+  int write_timeout_ms() const { return write_ms_; }
 
   /// Waits for `events`; false (and `ec` set) on timeout or error.
   bool wait(short events, int timeout_ms, error_code& ec) {

@@ -14,7 +14,7 @@ import time
 import unittest
 import urllib.parse
 
-from harness import Cluster, get_batch, quote, request
+from harness import Cluster, get_batch, owner_of, quote, request
 
 
 def can_mount_tmpfs():
@@ -97,46 +97,73 @@ class DiskFullTest(unittest.TestCase):
 
 
 class StalledClientTest(unittest.TestCase):
+    def stall(self, c, dt_url, names):
+        """Asks `dt_url` for `names` (256 KiB each), reads 1,000 bytes, then
+        nothing: the node must cut the client off after its write timeout
+        and free the batch."""
+        body = json.dumps({"in": [{"objname": n} for n in names],
+                           "strm": True}).encode()
+        dt = urllib.parse.urlsplit(dt_url)
+        conn = http.client.HTTPConnection(dt.hostname, dt.port, timeout=30)
+        conn.request("GET", "/v1/ml/moss/b", body=body)
+        resp = conn.getresponse()
+        if resp.status != 200:
+            self.fail(f"{resp.status}: {resp.read()[:500]!r}; logs in {c.dir}")
+        resp.read(1000)  # then nothing more
+
+        def active():
+            return request("GET", f"http://{dt.hostname}:{dt.port}"
+                           "/v1/daemon?what=getbatch").json()[
+                               "active_work_items"]
+
+        self.assertEqual(active(), 1)
+        started = time.time()
+        self.assertTrue(wait_for(lambda: active() == 0, 20),
+                        "the stalled batch was not freed")
+        self.assertGreater(time.time() - started, 1.0,
+                           "not before the write timeout")
+        # The client sees a cut transfer, not a complete archive.
+        with self.assertRaises((http.client.IncompleteRead, OSError,
+                                http.client.HTTPException)):
+            resp.read()
+        conn.close()
+        # The node serves on.
+        r = get_batch(c.url, {"in": [{"objname": names[0]}], "strm": True},
+                      bucket="b")
+        self.assertEqual(r.status, 200)
+
+    def cluster(self, window_bytes=1 << 20):
+        c = Cluster(overrides=["http.write_timeout=2s",
+                               f"get_batch.window_bytes={window_bytes}"])
+        c.start()
+        self.addCleanup(c.stop)
+        self.assertEqual(c.create_bucket("b").status, 200)
+        for i in range(64):
+            self.assertEqual(c.put("b", f"o{i}", os.urandom(256 << 10))
+                             .status, 200)
+        return c
+
     def test_a_client_that_stops_reading_is_cut_off_and_its_work_freed(self):
-        with Cluster(overrides=["http.write_timeout=2s",
-                                "get_batch.window_bytes=1048576"]) as c:
-            self.assertEqual(c.create_bucket("b").status, 200)
-            for i in range(64):
-                self.assertEqual(c.put("b", f"o{i}", os.urandom(256 << 10))
-                                 .status, 200)
-            names = [f"o{i}" for i in range(64)] * 4  # 64 MiB of archive
-            body = json.dumps({"in": [{"objname": n} for n in names],
-                               "strm": True}).encode()
-            r = get_batch(c.url, json.loads(body), bucket="b", follow=False)
-            dt = urllib.parse.urlsplit(r.header("Location"))
-            conn = http.client.HTTPConnection(dt.hostname, dt.port, timeout=30)
-            conn.request("GET", dt.path, body=body)
-            resp = conn.getresponse()
-            if resp.status != 200:
-                self.fail(f"{resp.status}: {resp.read()[:500]!r}; logs in "
-                          f"{c.dir}")
-            resp.read(1000)  # then nothing more
+        c = self.cluster()
+        names = [f"o{i}" for i in range(64)] * 4  # 64 MiB of archive
+        r = get_batch(c.url, {"in": [{"objname": n} for n in names],
+                              "strm": True}, bucket="b", follow=False)
+        self.stall(c, r.header("Location"), names)
 
-            def active():
-                return request("GET", f"http://{dt.hostname}:{dt.port}"
-                               "/v1/daemon?what=getbatch").json()[
-                                   "active_work_items"]
-
-            self.assertEqual(active(), 1)
-            started = time.time()
-            self.assertTrue(wait_for(lambda: active() == 0, 20),
-                            "the stalled batch was not freed")
-            self.assertGreater(time.time() - started, 1.0,
-                               "not before the write timeout")
-            # The client sees a cut transfer, not a complete archive.
-            with self.assertRaises((http.client.IncompleteRead, OSError,
-                                    http.client.HTTPException)):
-                resp.read()
-            conn.close()
-            # The node serves on.
-            r = get_batch(c.url, {"in": [{"objname": "o1"}], "strm": True},
-                          bucket="b")
-            self.assertEqual(r.status, 200)
+    def test_the_write_timeout_holds_while_entries_come_from_peers(self):
+        # Every entry lives on another target, so the designated target is
+        # copying a peer span (socket to client socket) when the client's
+        # buffers fill: its write timeout must hold there too, not the
+        # (longer) read timeout for the peer. A window far larger than the
+        # socket buffers keeps every entry whole (a span) when they fill.
+        c = self.cluster(window_bytes=32 << 20)
+        smap = c.smap()
+        dt_id = c.target_id(0)
+        remote = [f"o{i}" for i in range(64)
+                  if owner_of(smap, "b", f"o{i}") != dt_id]
+        self.assertGreater(len(remote), 16)
+        dt_url = smap["tmap"][dt_id]["public_net"]["direct_url"]
+        self.stall(c, dt_url, remote * (256 // len(remote) + 1))
 
 
 class HangUpTest(unittest.TestCase):
