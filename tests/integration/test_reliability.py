@@ -1,5 +1,6 @@
 """Faults a storage node must survive: a full disk, a client that stops
-reading, a client that hangs up mid-file, and a crash in the middle of many concurrent PUTs."""
+reading, a client that hangs up mid-file, and a crash in the middle of many
+concurrent PUTs."""
 
 import concurrent.futures as cf
 import http.client
@@ -162,8 +163,7 @@ class StalledClientTest(unittest.TestCase):
         remote = [f"o{i}" for i in range(64)
                   if owner_of(smap, "b", f"o{i}") != dt_id]
         self.assertGreater(len(remote), 16)
-        dt_url = smap["tmap"][dt_id]["public_net"]["direct_url"]
-        self.stall(c, dt_url, remote * (256 // len(remote) + 1))
+        self.stall(c, c.target_urls()[dt_id], remote * (256 // len(remote) + 1))
 
 
 class HangUpTest(unittest.TestCase):
@@ -189,11 +189,9 @@ class HangUpTest(unittest.TestCase):
             data = {f"o{i}": os.urandom(8 << 20) for i in range(6)}
             for n, d in data.items():
                 self.assertEqual(c.put("b", n, d).status, 200)
-            smap = c.smap()
-            urls = [t["public_net"]["direct_url"]
-                    for t in smap["tmap"].values()]
+            urls = list(c.target_urls().values())
             names = sorted(data) * 4
-            for round_ in range(3):
+            for _ in range(3):
                 for n in data:  # a plain GET: the body goes by sendfile
                     r = request("GET", f"{c.url}/v1/objects/b/{quote(n)}",
                                 follow=False)
