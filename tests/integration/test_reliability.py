@@ -163,7 +163,8 @@ class StalledClientTest(unittest.TestCase):
         remote = [f"o{i}" for i in range(64)
                   if owner_of(smap, "b", f"o{i}") != dt_id]
         self.assertGreater(len(remote), 16)
-        self.stall(c, c.target_urls()[dt_id], remote * (256 // len(remote) + 1))
+        names = remote * (256 // len(remote) + 1)
+        self.stall(c, c.target_urls()[dt_id], names)
 
 
 class HangUpTest(unittest.TestCase):
