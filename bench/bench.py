@@ -27,8 +27,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests",
                                 "integration"))
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Cluster, quote  # noqa: E402
-from clients import (SHM, Pool, check_batch, check_files, fetch_many,  # noqa
-                     get_batch, tar_ceiling)
+from clients import (SHM, Pool, check_batch, check_files, digest,  # noqa
+                     digest_file, fetch_into_files, fetch_parallel,
+                     fetch_sequential, get_batch, tar_ceiling)
 from nodes import Nginx, NodeMeter  # noqa: E402
 
 
@@ -73,55 +74,82 @@ class Bench:
     def batch_runs(self, bucket, names, runs, mime=".tar", strm=True,
                    clients=1, pin=None):
         """`runs` verified GetBatch rounds of `clients` concurrent requests;
-        per-request seconds and TTFBs, and the node meter's reading."""
+        per-request seconds and TTFBs, and the node meter's reading. A TAR
+        stream is the same bytes every time: its first answer is taken apart
+        and checked, the timed ones stream into the hash sink and must hash
+        alike. Compressed and multipart answers differ from run to run
+        (compressor flushes, a random boundary), so each goes to a file."""
         objs = self.objects[bucket]
         req = {"in": [{"objname": n} for n in names], "strm": strm}
         if mime != ".tar":
             req["mime"] = mime
-        body = json.dumps(req).encode()
+        body_file = os.path.join(self.scratch, "batch.req")
+        with open(body_file, "w") as f:
+            json.dump(req, f)
         url = f"{self.cluster.url}/v1/ml/moss/{bucket}"
-        outs = [os.path.join(self.scratch, f"batch{c}{mime}")
-                for c in range(clients)]
-        get_batch(url, body, outs[0], pin)  # warm the designated targets
+        first = os.path.join(self.scratch, f"batch{mime}")
+        remove_files([first])
+        # Also warms the designated targets.
+        _, _, ctype, _ = get_batch(url, body_file, first, pin)
+        check_batch(first, mime, ctype, bucket, names, objs)
+        same_bytes = mime == ".tar" and strm
+        want = digest_file(first) if same_bytes else None
+        outs = [None if same_bytes else os.path.join(
+            self.scratch, f"batch{c}{mime}") for c in range(clients)]
         times, ttfbs, walls = [], [], []
         self.meter.start()
         for _ in range(runs):
-            remove_files(outs)
+            remove_files([o for o in outs if o])
             t0 = time.perf_counter()
             with cf.ThreadPoolExecutor(clients) as ex:
-                got = list(ex.map(lambda o: get_batch(url, body, o, pin),
-                                  outs))
+                got = list(ex.map(
+                    lambda o: get_batch(url, body_file, o, pin), outs))
             walls.append(time.perf_counter() - t0)
-            for out, (secs, ttfb, ctype) in zip(outs, got):
+            for out, (secs, ttfb, ctype, hashed) in zip(outs, got):
                 times.append(secs)
                 ttfbs.append(ttfb)
-                check_batch(out, mime, ctype, bucket, names, objs)
+                if out is None:
+                    assert hashed == want, \
+                        f"a GetBatch answer hashed {hashed}, not {want}"
+                else:
+                    check_batch(out, mime, ctype, bucket, names, objs)
         usage = self.meter.stop()
         return times, ttfbs, walls, usage
 
     def gets(self, base, bucket, names, parallel, pin=None):
+        """Seconds to GET every object: sequential GETs into the hash sink,
+        parallel ones checked by status and length (see fetch_parallel)."""
         objs = self.objects[bucket]
         urls = [f"{base}/{bucket}/{quote(n)}" for n in names]
         out = os.path.join(self.scratch, "gets")
-        shutil.rmtree(out, ignore_errors=True)
-        secs = fetch_many(urls, out, parallel, pin)
-        check_files(out, [objs[n] for n in names])
+        if parallel > 1:
+            return fetch_parallel(urls, out, parallel,
+                                  [len(objs[n]) for n in names], pin)
+        secs, got = fetch_sequential(urls, out, pin)
+        want = digest(objs[n] for n in names)
+        assert got == want, f"sequential GETs hashed {got}, not {want}"
         return secs
 
-    def ceiling(self, bucket, names, pin_tar=None, pin_sink=None):
-        out = os.path.join(self.scratch, "ceiling.tar")
-        times = []
-        for _ in range(2):
-            remove_files([out])
-            times.append(tar_ceiling(os.path.join(self.files_root, bucket),
-                                     names, out, pin_tar, pin_sink))
-        return min(times)
+    def check_gets(self, base, bucket, names):
+        """One untimed run of parallel GETs, every body checked."""
+        objs = self.objects[bucket]
+        out = os.path.join(self.scratch, "gets")
+        shutil.rmtree(out, ignore_errors=True)
+        fetch_into_files([f"{base}/{bucket}/{quote(n)}" for n in names], out,
+                         16)
+        check_files(out, [objs[n] for n in names])
+        shutil.rmtree(out, ignore_errors=True)
+
+    def ceiling(self, bucket, names, pin_tar=None, pin_client=None):
+        root = os.path.join(self.files_root, bucket)
+        return min(tar_ceiling(root, names, self.scratch, pin_tar, pin_client)
+                   for _ in range(2))
 
 
 def remove_files(paths):
-    """Every timed client writes into a file that does not exist yet, as the
-    GET baselines do: truncating the last run's answer (1 GB of /dev/shm
-    takes about 0.25 s here) would be charged to the next run."""
+    """A timed client that writes a file writes one that does not exist
+    yet: truncating the last run's answer (1 GB of /dev/shm takes about
+    0.25 s here) would be charged to the next run."""
     for path in paths:
         if os.path.exists(path):
             os.remove(path)
@@ -146,7 +174,10 @@ def grid_point(b, nginx, size, batch, names, runs):
     seq = b.gets(objects_url, bucket, sample, 1) * scale
     par16 = b.gets(objects_url, bucket, sample, 16) * scale
     par64 = b.gets(objects_url, bucket, sample, 64) * scale
-    ngx = b.gets(nginx.url, bucket, sample, 64) * scale if nginx else None
+    ngx = None
+    if nginx:
+        b.check_gets(nginx.url, bucket, sample)
+        ngx = b.gets(nginx.url, bucket, sample, 64) * scale
     ceil = b.ceiling(bucket, names)
     total_bytes = batch * size * runs
     return {
@@ -268,7 +299,7 @@ def pinned(b, args, rng, result):
             sample = names[:min(batch, 2000)]
             seq = b.gets(f"{b.cluster.url}/v1/objects", bucket, sample, 1,
                          pin="1") * batch / len(sample)
-            ceil = b.ceiling(bucket, names, pin_tar="0", pin_sink="1")
+            ceil = b.ceiling(bucket, names, pin_tar="0", pin_client="1")
             result["pinned"].append({
                 "size": size, "batch": batch, "getbatch_s": gb,
                 "mb_per_s": batch * size / gb / 1e6,

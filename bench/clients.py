@@ -1,7 +1,10 @@
 """The benchmark's clients: curl (a C client, so that the numbers measure the
-server, not Python) for every timed transfer, each answer written to a file
-in /dev/shm and checked after the clock stops; and a keep-alive Python pool
-for uploads."""
+server, not Python) for every timed transfer, and a keep-alive Python pool
+for uploads. A timed answer streams into moss_hash_sink (bench/hash_sink.cpp),
+whose hash is compared with the hash of the bytes expected; an answer that
+must be taken apart to be checked (a batch's first run, compressed or
+multipart outputs, whose bytes differ from run to run) goes to a file in
+/dev/shm and is checked after the clock stops."""
 
 import http.client
 import io
@@ -15,6 +18,8 @@ import time
 import urllib.parse
 
 SHM = "/dev/shm" if os.path.isdir("/dev/shm") else "/tmp"
+SINK = os.environ.get("MOSS_HASH_SINK", os.path.join(
+    os.path.dirname(__file__), "..", "build", "bench", "moss_hash_sink"))
 
 
 class Pool:
@@ -49,24 +54,64 @@ class Pool:
         raise RuntimeError("redirect loop")
 
 
+def pinned(cmd, pin):
+    """`cmd` on the CPUs in `pin` (a taskset list), or anywhere."""
+    return cmd if pin is None else ["taskset", "-c", pin] + cmd
+
+
+CURL = ["curl", "-s", "-S", "--fail-with-body"]
+
+
 def curl(args, pin=None):
-    """Runs curl; returns its stdout. `pin`: a CPU list for taskset."""
-    cmd = ["curl", "-s", "-S", "--fail-with-body"] + args
-    if pin is not None:
-        cmd = ["taskset", "-c", pin] + cmd
-    out = subprocess.run(cmd, capture_output=True, text=True)
+    """Runs curl; returns its stdout."""
+    out = subprocess.run(pinned(CURL + args, pin), capture_output=True,
+                         text=True)
     if out.returncode != 0:
         raise RuntimeError(f"curl failed ({out.returncode}): {out.stderr}")
     return out.stdout
 
 
-def get_batch(url, body, out, pin=None):
+def curl_into_sink(args, write_out="", pin=None):
+    """Runs curl with its output piped into the hash sink; returns (what
+    curl's `write_out` printed, the sink's "<hash> <bytes>")."""
+    fetch = subprocess.Popen(
+        pinned(CURL + args + ["-w", "%{stderr}" + write_out], pin),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    sink = subprocess.run(pinned([SINK], pin), stdin=fetch.stdout,
+                          capture_output=True, text=True)
+    fetch.stdout.close()
+    err = fetch.stderr.read().decode(errors="replace")
+    fetch.stderr.close()
+    if fetch.wait() != 0 or sink.returncode != 0:
+        raise RuntimeError(f"curl failed ({fetch.returncode}): {err}"
+                           f"{sink.stderr}")
+    return err, sink.stdout.strip()
+
+
+def digest(chunks):
+    """The hash sink's reading of these bytes, one chunk after another."""
+    with subprocess.Popen([SINK], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE) as sink:
+        for chunk in chunks:
+            sink.stdin.write(chunk)
+        sink.stdin.close()
+        out = sink.stdout.read().decode().strip()
+    assert sink.returncode == 0, "moss_hash_sink failed"
+    return out
+
+
+def digest_file(path):
+    with open(path, "rb") as f:
+        out = subprocess.run([SINK], stdin=f, capture_output=True, check=True)
+    return out.stdout.decode().strip()
+
+
+def get_batch(url, body_file, out=None, pin=None):
     """One GetBatch as AIStore clients do it: the proxy answers 307, the
-    client sends the same body to the designated target. Returns (seconds,
-    seconds to the first archive byte, Content-Type), both hops counted."""
-    body_file = out + ".req"
-    with open(body_file, "wb") as f:
-        f.write(body)
+    client sends the same body to the designated target. The answer goes to
+    the file `out`, or into the hash sink when `out` is None. Returns
+    (seconds, seconds to the first archive byte, Content-Type, the sink's
+    digest or None), both hops counted."""
     # No "Expect: 100-continue": it would add a round trip, and its interim
     # answer would count as the first byte.
     send = ["-X", "GET", "-H", "Expect:", "--data-binary", "@" + body_file]
@@ -74,28 +119,68 @@ def get_batch(url, body, out, pin=None):
                      "%{http_code} %{time_total} %{redirect_url}", url], pin)
     code, redirect_s, location = w.split(" ", 2)
     assert code == "307", f"the proxy answered {code}, not 307"
-    w = curl(send + ["-o", out, "-w",
-                     "%{time_total} %{time_starttransfer} %{content_type}",
-                     location], pin)
+    timing = "%{time_total} %{time_starttransfer} %{content_type}"
+    if out is None:
+        w, got = curl_into_sink(send + [location], timing, pin)
+    else:
+        w, got = curl(send + ["-o", out, "-w", timing, location], pin), None
     total, ttfb, ctype = w.split(" ", 2)
     return (float(redirect_s) + float(total),
-            float(redirect_s) + float(ttfb), ctype)
+            float(redirect_s) + float(ttfb), ctype, got)
 
 
-def fetch_many(urls, out_dir, parallel=1, pin=None):
-    """GETs every URL with one curl (keep-alive; `parallel` > 1 uses that
-    many connections); each body goes to out_dir/<index>."""
+def url_config(urls, out_dir, outputs):
+    """A curl config naming every URL (keep-alive: one curl for all), each
+    body into out_dir/<index> (`outputs` "files"), /dev/null ("null") or
+    standard output (None)."""
     os.makedirs(out_dir, exist_ok=True)
     cfg = os.path.join(out_dir, "urls.cfg")
     with open(cfg, "w") as f:
         for i, u in enumerate(urls):
-            f.write(f'url = "{u}"\noutput = "{out_dir}/{i}"\n')
-    args = ["-L", "-K", cfg]
+            f.write(f'url = "{u}"\n')
+            if outputs is not None:
+                path = f"{out_dir}/{i}" if outputs == "files" else "/dev/null"
+                f.write(f'output = "{path}"\n')
+    return cfg
+
+
+def fetch_into_files(urls, out_dir, parallel=1, pin=None):
+    """GETs every URL, `parallel` at a time, each body into out_dir/<index>
+    (for the untimed run whose bytes are checked one by one)."""
+    args = ["-L", "-K", url_config(urls, out_dir, "files")]
     if parallel > 1:
         args += ["-Z", "--parallel-max", str(parallel)]
-    t0 = time.perf_counter()
     curl(args, pin)
-    return time.perf_counter() - t0
+
+
+def fetch_sequential(urls, out_dir, pin=None):
+    """GETs every URL in order over one keep-alive connection (per host),
+    the bodies one after another into the hash sink; returns (seconds,
+    the sink's digest)."""
+    args = ["-L", "-K", url_config(urls, out_dir, None)]
+    t0 = time.perf_counter()
+    _, got = curl_into_sink(args, pin=pin)
+    return time.perf_counter() - t0, got
+
+
+def fetch_parallel(urls, out_dir, parallel, sizes, pin=None):
+    """GETs every URL over `parallel` connections; returns seconds. The
+    bodies of parallel transfers cannot share one stream, and a file per
+    body would cost more than the transfer, so they go to /dev/null and
+    each transfer's status and length are checked (the bytes were checked
+    in a run into files)."""
+    args = ["-L", "-K", url_config(urls, out_dir, "null"), "-Z",
+            "--parallel-max", str(parallel),
+            "-w", "%{http_code} %{size_download}\n"]
+    t0 = time.perf_counter()
+    w = curl(args, pin)
+    secs = time.perf_counter() - t0
+    # Parallel transfers finish in any order, and -L reports the owner's
+    # URL: compare the statuses and lengths as sets.
+    got = sorted(tuple(line.split()) for line in w.splitlines())
+    want = sorted(("200", str(n)) for n in sizes)
+    assert got == want, f"{parallel} parallel GETs: other statuses or sizes"
+    return secs
 
 
 def check_files(out_dir, expected):
@@ -131,28 +216,36 @@ def check_batch(path, mime, ctype, bucket, names, expected):
             assert tf.extractfile(m).read() == expected[n], n
 
 
-def tar_ceiling(root, names, out, pin_tar=None, pin_sink=None):
-    """GNU tar of the files, written straight into a TCP socket on
-    127.0.0.1 whose reader writes to `out` (the same sink as curl's)."""
-    listfile = out + ".list"
+def tar_ceiling(root, names, scratch, pin_tar=None, pin_client=None):
+    """Seconds for GNU tar of the files, written straight into a TCP socket
+    on 127.0.0.1 behind a bare HTTP answer head, read by the client of the
+    timed GetBatch (curl into the hash sink), as curl counts them."""
+    listfile = os.path.join(scratch, "ceiling.list")
     with open(listfile, "w") as f:
         f.write("\n".join(names) + "\n")
-    with socket.create_server(("127.0.0.1", 0)) as srv:
-        sink = ["python3", "-c",
-                "import socket,sys\n"
-                "s=socket.create_connection(('127.0.0.1',int(sys.argv[1])))\n"
-                "f=open(sys.argv[2],'wb')\n"
-                "while b:=s.recv(1<<20): f.write(b)\n",
-                str(srv.getsockname()[1]), out]
-        tar = ["tar", "-c", "-C", root, "-T", listfile]
-        if pin_sink is not None:
-            sink = ["taskset", "-c", pin_sink] + sink
-        if pin_tar is not None:
-            tar = ["taskset", "-c", pin_tar] + tar
-        reader = subprocess.Popen(sink)
+    tar = pinned(["tar", "-c", "-C", root, "-T", listfile], pin_tar)
+    failed = []
+
+    def serve(srv):
         conn, _ = srv.accept()
-        t0 = time.perf_counter()
         with conn:
-            subprocess.run(tar, stdout=conn, check=True)
-        reader.wait()
-        return time.perf_counter() - t0
+            head = b""
+            while b"\r\n\r\n" not in head:
+                got = conn.recv(4096)
+                if not got:
+                    return
+                head += got
+            conn.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+            if subprocess.run(tar, stdout=conn).returncode != 0:
+                failed.append("tar")
+
+    with socket.create_server(("127.0.0.1", 0)) as srv:
+        server = threading.Thread(target=serve, args=(srv,))
+        server.start()
+        try:
+            w, _ = curl_into_sink([f"http://127.0.0.1:{srv.getsockname()[1]}/"],
+                                  "%{time_total}", pin_client)
+        finally:
+            server.join()
+    assert not failed, "tar failed in the ceiling run"
+    return float(w)
