@@ -227,19 +227,29 @@ def tar_ceiling(root, names, scratch, pin_tar=None, pin_client=None):
     failed = []
 
     def serve(srv):
-        conn, _ = srv.accept()
+        try:
+            conn, _ = srv.accept()
+        except OSError as e:  # curl never came: the timeout below
+            failed.append(f"no client ({e})")
+            return
         with conn:
+            conn.settimeout(60)
             head = b""
             while b"\r\n\r\n" not in head:
                 got = conn.recv(4096)
                 if not got:
+                    failed.append("the client left before its request")
                     return
                 head += got
             conn.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+            # tar writes to the descriptor itself: blocking again.
+            conn.settimeout(None)
             if subprocess.run(tar, stdout=conn).returncode != 0:
                 failed.append("tar")
 
     with socket.create_server(("127.0.0.1", 0)) as srv:
+        # Bounds the wait of the serving thread when curl fails to start.
+        srv.settimeout(60)
         server = threading.Thread(target=serve, args=(srv,))
         server.start()
         try:
@@ -247,5 +257,5 @@ def tar_ceiling(root, names, scratch, pin_tar=None, pin_client=None):
                                   "%{time_total}", pin_client)
         finally:
             server.join()
-    assert not failed, "tar failed in the ceiling run"
+    assert not failed, f"the ceiling run failed: {failed}"
     return float(w)
