@@ -41,6 +41,8 @@ http::server_options server_options_of(const config& cfg) {
   so.idle_timeout = cfg.http.idle_timeout;
   so.max_connections = cfg.http.max_connections;
   so.max_drain_bytes = cfg.http.max_drain_bytes;
+  so.zero_copy = cfg.http.zero_copy != zero_copy_mode::never;
+  so.loopback_zero_copy = cfg.http.zero_copy == zero_copy_mode::always;
   return so;
 }
 

@@ -226,6 +226,17 @@ expected<config> parse_config(const std::string& json,
   rd.span("http.idle_timeout", cfg.http.idle_timeout, duration{100},
           duration{3'600'000});
   rd.integer("http.max_connections", cfg.http.max_connections, 1, 100000);
+  std::string zero_copy;
+  rd.string("http.zero_copy", zero_copy);
+  if (zero_copy == "auto")
+    cfg.http.zero_copy = zero_copy_mode::automatic;
+  else if (zero_copy == "always")
+    cfg.http.zero_copy = zero_copy_mode::always;
+  else if (zero_copy == "never")
+    cfg.http.zero_copy = zero_copy_mode::never;
+  else
+    rd.fail("\"http.zero_copy\" must be auto, always or never, not \""
+            + zero_copy + "\"");
   rd.span("middleman.heartbeat_interval", cfg.middleman.heartbeat_interval,
           duration{100}, duration{60'000});
   rd.span("middleman.connection_timeout", cfg.middleman.connection_timeout,

@@ -39,6 +39,17 @@ struct target_config {
   uint16_t caf_port = 0;
 };
 
+/// Whether file bytes go into sockets without a copy through user space
+/// (sendfile, splice).
+enum class zero_copy_mode {
+  /// Except to peers on this host's loopback: there the receiver makes the
+  /// only copy anyway, and from page-cache pages that are cold in the CPU
+  /// caches it costs the receiver about twice as much (docs/performance.md).
+  automatic,
+  always,
+  never,
+};
+
 struct http_config {
   /// Largest JSON body (GetBatch requests, bucket actions) accepted.
   uint64_t max_json_body = 64ull << 20;
@@ -53,6 +64,7 @@ struct http_config {
   /// How long an idle keep-alive connection stays open.
   duration idle_timeout{120000};
   uint32_t max_connections = 2048;
+  zero_copy_mode zero_copy = zero_copy_mode::automatic;
 };
 
 struct middleman_config {

@@ -284,8 +284,8 @@ class beast_exchange final : public exchange {
  private:
   span_collector& collector() {
     if (!spans_)
-      spans_ = std::make_unique<span_collector>(sock_.read_timeout_ms(),
-                                                sock_.write_timeout_ms());
+      spans_ = std::make_unique<span_collector>(
+          sock_.read_timeout_ms(), sock_.write_timeout_ms(), sock_.zero_copy());
     return *spans_;
   }
 
@@ -375,10 +375,10 @@ void write_raw_error(timed_socket& sock, int status, const char* reason,
   sock.write_all({asio::buffer(head), asio::buffer(body)});
 }
 
-void serve_connection(int fd, std::string remote, const server_options& opts,
-                      const handler& handle) {
+void serve_connection(int fd, std::string remote, bool zero_copy,
+                      const server_options& opts, const handler& handle) {
   timed_socket sock{fd, static_cast<int>(opts.read_timeout.count()),
-                    static_cast<int>(opts.write_timeout.count())};
+                    static_cast<int>(opts.write_timeout.count()), zero_copy};
   beast::flat_buffer buf;
   for (;;) {
     if (buf.size() == 0) {
@@ -499,10 +499,14 @@ void server::accept_loop() {
       ::close(fd);
       continue;
     }
+    // 127.0.0.0/8
+    bool loopback = (ntohl(peer.sin_addr.s_addr) >> 24) == 127;
+    bool zero_copy
+        = options_.zero_copy && (!loopback || options_.loopback_zero_copy);
     ++*active_;
-    std::thread{[fd, remote = std::move(remote), opts = options_,
+    std::thread{[fd, remote = std::move(remote), zero_copy, opts = options_,
                  shared_handler, active = active_] {
-      serve_connection(fd, remote, opts, *shared_handler);
+      serve_connection(fd, remote, zero_copy, opts, *shared_handler);
       --*active;
     }}.detach();
   }

@@ -18,6 +18,10 @@ struct server_options {
   std::chrono::milliseconds idle_timeout{120000};
   uint32_t max_connections = 2048;
   uint64_t max_drain_bytes = 1ull << 30;
+  /// File bytes go out by sendfile/splice (see `timed_socket::send_file`),
+  /// to peers on the loopback interface only if `loopback_zero_copy`.
+  bool zero_copy = true;
+  bool loopback_zero_copy = false;
 };
 
 using handler = std::function<void(exchange&)>;

@@ -14,8 +14,10 @@ namespace moss::http {
 class span_collector {
  public:
   /// Holders get `read_timeout_ms` for each step; `copy` waits up to
-  /// `write_timeout_ms` for a destination socket to take bytes.
-  span_collector(int read_timeout_ms, int write_timeout_ms);
+  /// `write_timeout_ms` for a destination socket to take bytes, and moves
+  /// them with splice(2) if `zero_copy`, through a buffer otherwise.
+  span_collector(int read_timeout_ms, int write_timeout_ms,
+                 bool zero_copy = true);
   ~span_collector();
   span_collector(const span_collector&) = delete;
   span_collector& operator=(const span_collector&) = delete;
@@ -49,8 +51,10 @@ class span_collector {
 
   std::unordered_map<std::string, link> links_;
   int pipe_[2] = {-1, -1};
+  std::string buffer_;
   int read_timeout_ms_;
   int write_timeout_ms_;
+  bool zero_copy_;
 };
 
 } // namespace moss::http

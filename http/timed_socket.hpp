@@ -11,6 +11,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -26,12 +27,17 @@ using boost::system::error_code;
 /// timeout. It models Beast's SyncReadStream and SyncWriteStream.
 class timed_socket {
  public:
-  timed_socket(int fd, int read_timeout_ms, int write_timeout_ms)
-      : fd_(fd), read_ms_(read_timeout_ms), write_ms_(write_timeout_ms) {
+  /// @param zero_copy whether `send_file` may use sendfile(2).
+  timed_socket(int fd, int read_timeout_ms, int write_timeout_ms,
+               bool zero_copy = true)
+      : fd_(fd), read_ms_(read_timeout_ms), write_ms_(write_timeout_ms),
+        zero_copy_(zero_copy) {
     // nop
   }
 
   int fd() const { return fd_; }
+
+  bool zero_copy() const { return zero_copy_; }
 
   int read_timeout_ms() const { return read_ms_; }
   int write_timeout_ms() const { return write_ms_; }
@@ -147,7 +153,11 @@ class timed_socket {
     return !ec;
   }
 
+  /// Sends `length` bytes of `file_fd` from `offset`: by sendfile, or
+  /// through a small buffer that stays in the CPU caches.
   bool send_file(int file_fd, uint64_t offset, uint64_t length) {
+    if (!zero_copy_)
+      return copy_file(file_fd, offset, length);
     auto off = static_cast<off_t>(offset);
     while (length > 0) {
       auto chunk = static_cast<size_t>(std::min<uint64_t>(length, 1u << 30));
@@ -170,9 +180,32 @@ class timed_socket {
   }
 
  private:
+  bool copy_file(int file_fd, uint64_t offset, uint64_t length) {
+    constexpr uint64_t max_copy_buffer = 256 * 1024;
+    // Per connection thread, grown once to what its files need.
+    thread_local std::vector<char> buf;
+    if (buf.size() < std::min(length, max_copy_buffer))
+      buf.resize(static_cast<size_t>(std::min(length, max_copy_buffer)));
+    auto off = static_cast<off_t>(offset);
+    while (length > 0) {
+      auto want = static_cast<size_t>(std::min<uint64_t>(length, buf.size()));
+      auto n = ::pread(file_fd, buf.data(), want, off);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return false; // a read error, or the file shrank under us
+      if (!write_all({asio::buffer(buf.data(), static_cast<size_t>(n))}))
+        return false;
+      off += n;
+      length -= static_cast<uint64_t>(n);
+    }
+    return true;
+  }
+
   int fd_;
   int read_ms_;
   int write_ms_;
+  bool zero_copy_;
 };
 
 } // namespace moss::http

@@ -168,7 +168,8 @@ class StalledClientTest(unittest.TestCase):
 
 
 class HangUpTest(unittest.TestCase):
-    """Clients that hang up while a node sends a file (sendfile, splice)."""
+    """Clients that hang up while a node sends a file (sendfile, splice, or
+    copies through a buffer)."""
 
     def hang_up(self, url, body=None):
         parts = urllib.parse.urlsplit(url)
@@ -185,7 +186,12 @@ class HangUpTest(unittest.TestCase):
         sock.close()
 
     def test_a_client_hanging_up_mid_file_never_takes_a_node_down(self):
-        with Cluster() as c:
+        for mode in ("always", "auto"):
+            with self.subTest(zero_copy=mode):
+                self.hang_ups(mode)
+
+    def hang_ups(self, zero_copy):
+        with Cluster(overrides=[f"http.zero_copy={zero_copy}"]) as c:
             self.assertEqual(c.create_bucket("b").status, 200)
             data = {f"o{i}": os.urandom(8 << 20) for i in range(6)}
             for n, d in data.items():
@@ -193,7 +199,7 @@ class HangUpTest(unittest.TestCase):
             urls = list(c.target_urls().values())
             names = sorted(data) * 4
             for _ in range(3):
-                for n in data:  # a plain GET: the body goes by sendfile
+                for n in data:  # a plain GET: the body is a file
                     r = request("GET", f"{c.url}/v1/objects/b/{quote(n)}",
                                 follow=False)
                     self.hang_up(r.header("Location"))

@@ -59,6 +59,7 @@ TEST(config, bad_input_is_refused_with_the_key_named) {
       {"", {"novalue"}, "key=value"},
       {"", {"get_batch.max_gfn=9"}, "max_gfn"},
       {"", {"log_level=loud"}, "log_level"},
+      {"", {"http.zero_copy=sometimes"}, "http.zero_copy"},
       {"", {"get_batch=1"}, "section"},
   };
   for (auto& c : cases) {
@@ -68,6 +69,14 @@ TEST(config, bad_input_is_refused_with_the_key_named) {
     EXPECT_NE(cfg.error().message.find(c.needle), std::string::npos)
         << cfg.error().message;
   }
+}
+
+TEST(config, zero_copy_is_auto_unless_set) {
+  EXPECT_EQ(parse_config("")->http.zero_copy, zero_copy_mode::automatic);
+  EXPECT_EQ(parse_config("", {"http.zero_copy=always"})->http.zero_copy,
+            zero_copy_mode::always);
+  EXPECT_EQ(parse_config("", {"http.zero_copy=never"})->http.zero_copy,
+            zero_copy_mode::never);
 }
 
 TEST(config, durations) {
