@@ -89,7 +89,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fetch_result& x) {
   return f(caf::meta::type_name("fetch_result"), x.index, x.code, x.error,
            x.total, x.offset, x.mtime_sec, x.identity, x.data, x.span_token,
-           x.span_length, x.complete);
+           x.span_length, x.span_handoff, x.complete);
 }
 
 template <class Inspector>

@@ -12,6 +12,7 @@
 #include "http/rebalance.hpp"
 #include "http/routes.hpp"
 #include "http/server.hpp"
+#include "http/span_handoff.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
@@ -230,6 +231,11 @@ int run_target(const options& opts) {
   advice_board board;
   cluster_view view;
   span_registry spans{max_peer_spans, peer_span_ttl};
+  http::span_handoff_server handoff{spans};
+  if (auto name = handoff.start())
+    spans.set_handoff(*name);
+  else
+    log::warn(name.error().message, "; peer spans go over HTTP only");
   system_config scfg{*cfg};
   caf::actor_system sys{scfg};
   archive::shard_limits limits;

@@ -266,6 +266,7 @@ expected<config> parse_config(const std::string& json,
   rd.integer("get_batch.window_entries", gb.window_entries, 1, 1'000'000);
   rd.integer("get_batch.chunk_bytes", gb.chunk_bytes, 4096, 16 << 20);
   rd.boolean("get_batch.peer_spans", gb.peer_spans);
+  rd.boolean("get_batch.span_handoff", gb.span_handoff);
   rd.integer("get_batch.pending_high_wm", gb.pending_high_wm, 1, 1'000'000);
   rd.integer("get_batch.pending_critical_wm", gb.pending_critical_wm, 1,
              1'000'000);

@@ -121,6 +121,9 @@ struct get_batch_config {
   /// designated target over HTTP (sendfile there, no actor messages); off,
   /// or with TLS between nodes, they travel in `chunk_bytes` messages.
   bool peer_spans = true;
+  /// Peer spans of a target on the same host come as open descriptors over
+  /// a Unix socket (one pass over the bytes) instead of over HTTP.
+  bool span_handoff = true;
   /// Live work items from which new ones are slowed down (AIStore: 96).
   uint32_t pending_high_wm = 96;
   /// Live work items from which new ones get 429 (AIStore: 256).

@@ -28,6 +28,7 @@ void write_get_batch_json(json_writer& w, const get_batch_config& gb) {
   w.key("window_entries").integer(gb.window_entries);
   w.key("chunk_bytes").integer(gb.chunk_bytes);
   w.key("peer_spans").boolean(gb.peer_spans);
+  w.key("span_handoff").boolean(gb.span_handoff);
   w.key("pending_high_wm").integer(gb.pending_high_wm);
   w.key("pending_critical_wm").integer(gb.pending_critical_wm);
   w.key("memory_high_pct").integer(gb.memory_high_pct);

@@ -66,6 +66,9 @@ struct fetch_result {
   /// `span_length` bytes in the target's `span_registry`.
   std::string span_token;
   uint64_t span_length = 0;
+  /// Where the holder hands the span over on its host (see
+  /// `span_handoff_server`; empty: HTTP only).
+  std::string span_handoff;
   bool complete = false;
 
   uint64_t data_size() const {

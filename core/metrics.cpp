@@ -37,6 +37,7 @@ struct state {
   Counter* err_gfn = nullptr;
   Counter* rejected = nullptr;
   Counter* shard_reads = nullptr;
+  Counter* span_handoffs = nullptr;
   Histogram* latency = nullptr;
   Histogram* ttfb = nullptr;
   Gauge* window = nullptr;
@@ -99,6 +100,9 @@ void init(const std::string& node_id) {
                       "Failed get-from-neighbor attempts");
   s.shard_reads = counter(s, "moss_getbatch_shard_reads_total",
                           "Shards read (and decompressed) to extract files");
+  s.span_handoffs = counter(s, "moss_peer_span_handoffs_total",
+                            "Peer spans handed to a designated target on this "
+                            "host as open descriptors");
   s.rejected = counter(s, "moss_getbatch_rejected_total",
                        "GetBatch requests refused with 429 (overload)");
   s.latency = &prometheus::BuildHistogram()
@@ -150,6 +154,11 @@ void record_batch(const batch_outcome& o) {
 
 void add_shard_read() {
   if (auto* c = the().shard_reads)
+    c->Increment();
+}
+
+void add_span_handoff() {
+  if (auto* c = the().span_handoffs)
     c->Increment();
 }
 

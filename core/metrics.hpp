@@ -33,6 +33,9 @@ void record_ttfb(double seconds);
 /// A shard read from disk (and decompressed, if compressed) for its files.
 void add_shard_read();
 
+/// A peer span handed to a designated target on this host as a descriptor.
+void add_span_handoff();
+
 /// A GetBatch request refused with 429 (counted as an error, as in AIStore).
 void record_rejected();
 

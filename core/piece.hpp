@@ -39,6 +39,9 @@ struct peer_span {
   std::string address;
   std::string token;
   uint64_t length = 0;
+  /// The holder's handoff socket (see `span_handoff_server`): on the same
+  /// host the span comes as an open descriptor instead (empty: HTTP only).
+  std::string handoff;
 };
 
 /// Archive output or entry data: bytes, a file span, or a peer span.

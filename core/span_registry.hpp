@@ -33,6 +33,11 @@ class span_registry {
 
   size_t size() const;
 
+  /// The abstract socket name under which this node hands spans over to
+  /// nodes on the same host (empty: none); set once, before spans are put.
+  void set_handoff(std::string name) { handoff_ = std::move(name); }
+  const std::string& handoff() const { return handoff_; }
+
  private:
   void expire(clock::time_point now);
 
@@ -46,6 +51,7 @@ class span_registry {
   std::deque<std::string> order_;
   size_t capacity_;
   std::chrono::milliseconds ttl_;
+  std::string handoff_;
 };
 
 } // namespace moss

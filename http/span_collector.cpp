@@ -1,10 +1,12 @@
 #include "http/span_collector.hpp"
 
+#include "core/log.hpp"
 #include "http/client.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <strings.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -101,7 +103,63 @@ void span_collector::drop(link& l) {
   l.requested.clear();
 }
 
+bool span_collector::handed_over(const peer_span& span) {
+  if (span.handoff.empty())
+    return false;
+  auto it = handoffs_.find(span.handoff);
+  if (it == handoffs_.end()) {
+    auto found = span_handoff_link::connect(span.handoff, read_timeout_ms_);
+    if (!found && found.error().code != ec::not_found)
+      log::warn("spans from ", span.address,
+                " come over HTTP: ", found.error().message);
+    // Not found: the holder is on another host.
+    it = handoffs_
+             .emplace(span.handoff, found ? std::make_unique<span_handoff_link>(
+                                        std::move(*found))
+                                          : nullptr)
+             .first;
+  }
+  return it->second != nullptr;
+}
+
+bool span_collector::send_file(const file_span& file, int out_fd,
+                               std::string& why) {
+  auto off = static_cast<off_t>(file.offset());
+  auto left = file.length();
+  if (!zero_copy_ && buffer_.empty())
+    buffer_.resize(copy_bytes);
+  while (left > 0) {
+    auto want = static_cast<size_t>(
+        std::min<uint64_t>(left, zero_copy_ ? 1u << 30 : copy_bytes));
+    auto n = zero_copy_ ? ::sendfile(out_fd, file.fd(), &off, want)
+                        : ::pread(file.fd(), buffer_.data(), want, off);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 && zero_copy_ && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!wait(out_fd, POLLOUT, write_timeout_ms_, why))
+        return false;
+      continue;
+    }
+    if (n <= 0) {
+      why = n == 0 ? std::string{"the file is shorter than its span"}
+                   : std::string{"cannot send: "} + std::strerror(errno);
+      return false;
+    }
+    if (!zero_copy_) {
+      if (!put(out_fd, buffer_.data(), static_cast<size_t>(n), why))
+        return false;
+      off += n;
+    }
+    left -= static_cast<uint64_t>(n);
+  }
+  return true;
+}
+
 bool span_collector::request(const peer_span& span, std::string& why) {
+  // A span handed over is asked for when its bytes are due: it costs one
+  // round trip on this host, and holds a descriptor from then on.
+  if (handed_over(span))
+    return true;
   auto& l = links_[span.address];
   if (l.fd >= 0 && l.requested.empty()) {
     // Nothing is owed on an idle connection: readable means closed.
@@ -180,29 +238,31 @@ long long span_collector::read_head(link& l, std::string& why) {
   return size;
 }
 
+bool span_collector::put(int out_fd, const char* data, size_t size,
+                         std::string& why) {
+  while (size > 0) {
+    auto n = ::write(out_fd, data, size);
+    if (n > 0) {
+      data += n;
+      size -= static_cast<size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!wait(out_fd, POLLOUT, write_timeout_ms_, why))
+        return false;
+    } else {
+      why = std::string{"cannot write: "} + std::strerror(errno);
+      return false;
+    }
+  }
+  return true;
+}
+
 bool span_collector::drain_into(link& l, uint64_t length, int out_fd,
                                 std::string& why) {
-  auto put = [&](const char* data, size_t size) {
-    while (size > 0) {
-      auto n = ::write(out_fd, data, size);
-      if (n > 0) {
-        data += n;
-        size -= static_cast<size_t>(n);
-      } else if (n < 0 && errno == EINTR) {
-        continue;
-      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        if (!wait(out_fd, POLLOUT, write_timeout_ms_, why))
-          return false;
-      } else {
-        why = std::string{"cannot write: "} + std::strerror(errno);
-        return false;
-      }
-    }
-    return true;
-  };
   auto early
       = static_cast<size_t>(std::min<uint64_t>(l.leftover.size(), length));
-  if (!put(l.leftover.data(), early))
+  if (!put(out_fd, l.leftover.data(), early, why))
     return false;
   l.leftover.erase(0, early);
   length -= early;
@@ -240,7 +300,7 @@ bool span_collector::drain_into(link& l, uint64_t length, int out_fd,
     }
     length -= static_cast<uint64_t>(n);
     if (!spliced) {
-      if (!put(buffer_.data(), static_cast<size_t>(n)))
+      if (!put(out_fd, buffer_.data(), static_cast<size_t>(n), why))
         return false;
       continue;
     }
@@ -266,6 +326,28 @@ bool span_collector::drain_into(link& l, uint64_t length, int out_fd,
 }
 
 bool span_collector::copy(const peer_span& span, int out_fd, std::string& why) {
+  auto asked = links_.find(span.address);
+  bool over_http
+      = asked != links_.end() && asked->second.requested.count(span.token);
+  if (!over_http && handed_over(span)) {
+    auto file = handoffs_[span.handoff]->take(span.token);
+    if (!file) {
+      why = "span from " + span.address + ": " + file.error().message;
+      handoffs_[span.handoff] = nullptr;
+      return false;
+    }
+    if ((*file)->length() != span.length) {
+      why = "span from " + span.address + ": "
+            + std::to_string((*file)->length()) + " bytes for a span of "
+            + std::to_string(span.length);
+      return false;
+    }
+    if (!send_file(**file, out_fd, why)) {
+      why = "span from " + span.address + ": " + why;
+      return false;
+    }
+    return true;
+  }
   auto& l = links_[span.address];
   if (!l.requested.count(span.token) && !request(span, why))
     return false;

@@ -1,15 +1,19 @@
 #pragma once
 
 #include "core/piece.hpp"
+#include "http/span_handoff.hpp"
 
+#include <memory>
 #include <string>
 #include <unordered_map>
 
 namespace moss::http {
 
 /// Collects peer spans (`GET /v1/spans/<token>`) for one batch response,
-/// over one kept-alive connection per holding target. Requests may be sent
-/// ahead (pipelined); their bytes must then be copied in the same order.
+/// over one kept-alive connection per holding target, or as descriptors
+/// from holders on the same host (`span_handoff_server`). Requests may be
+/// sent ahead (pipelined); their bytes must then be copied in the same
+/// order.
 /// Not thread-safe: one collector per response.
 class span_collector {
  public:
@@ -47,9 +51,16 @@ class span_collector {
   /// an error response is read into `why`).
   long long read_head(link& l, std::string& why);
   bool drain_into(link& l, uint64_t length, int out_fd, std::string& why);
+  /// True when `span` comes from its holder's handoff socket (connected on
+  /// first use; false for good when the holder is on another host).
+  bool handed_over(const peer_span& span);
+  bool send_file(const file_span& file, int out_fd, std::string& why);
+  bool put(int out_fd, const char* data, size_t size, std::string& why);
   bool wait(int fd, short events, int timeout_ms, std::string& why);
 
   std::unordered_map<std::string, link> links_;
+  /// By handoff socket name; null: not reachable from here.
+  std::unordered_map<std::string, std::unique_ptr<span_handoff_link>> handoffs_;
   int pipe_[2] = {-1, -1};
   std::string buffer_;
   int read_timeout_ms_;

@@ -235,13 +235,14 @@ void settle_request(work_item_state& st, fetch_target& t,
 
 /// The bytes of `r` as they came: in the message, a local file span, or a
 /// span its target holds for this node's HTTP thread to collect.
-piece received_piece(fetch_result& r, const fetch_target& t) {
+piece received_piece(fetch_result& r, const fetch_target& t, bool handoff) {
   if (r.span_token.empty())
     return {std::move(r.data), std::move(r.file), nullptr};
   return {{},
           nullptr,
           std::make_shared<const peer_span>(
-              peer_span{t.address, std::move(r.span_token), r.span_length})};
+              peer_span{t.address, std::move(r.span_token), r.span_length,
+                        handoff ? std::move(r.span_handoff) : std::string{}})};
 }
 
 void on_reply(wi_ptr self, uint32_t slot, const std::vector<uint32_t>& items,
@@ -300,7 +301,7 @@ void on_reply(wi_ptr self, uint32_t slot, const std::vector<uint32_t>& items,
     if (auto size = r.data_size(); size > 0) {
       st.held += size;
       e.received += size;
-      e.chunks.push_back(received_piece(r, t));
+      e.chunks.push_back(received_piece(r, t, st.cfg.span_handoff));
     }
     if (r.complete || e.received >= e.total) {
       e.complete = true;

@@ -334,6 +334,7 @@ fetch_reply serve_fetch(const object_store& store, const fetch_request& req,
       if (r.file && !req.file_spans) {
         r.span_token = spans->put(std::move(r.file));
         r.span_length = want;
+        r.span_handoff = spans->handoff();
         r.file = nullptr;
       }
     }

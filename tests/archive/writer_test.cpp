@@ -174,7 +174,7 @@ TEST(tar_writer, file_spans_pass_through_untouched) {
 
 TEST(tar_writer, peer_spans_pass_through_and_only_tar_takes_them) {
   auto span = std::make_shared<const peer_span>(
-      peer_span{"127.0.0.1:1", "token", 300'000});
+      peer_span{"127.0.0.1:1", "token", 300'000, {}});
   auto w = archive::make_writer(archive_format::tar);
   w->begin_entry("a", span->length, 0);
   w->write_peer(span);

@@ -330,13 +330,24 @@ def tar_members(data, mode="r:"):
     return members
 
 
-def peer_span_gets(cluster, code="200"):
-    """`GET /v1/spans/...` answered with `code`, summed over all targets
-    (large entries a designated target collected from their owners)."""
-    pattern = re.compile(r'^moss_http_requests_total\{.*code="' + code
-                         + r'",method="GET",route="/v1/spans"\} (\d+)', re.M)
+def metric_sum(cluster, pattern):
+    """The values of the metric lines matching `pattern` (one group: the
+    value), summed over all targets."""
     total = 0
     for url in cluster.target_urls().values():
         text = request("GET", url + "/metrics").body.decode()
-        total += sum(int(n) for n in pattern.findall(text))
+        total += sum(int(n) for n in re.findall(pattern, text, re.M))
     return total
+
+
+def peer_span_handoffs(cluster):
+    """Peer spans handed to a designated target on the same host as open
+    descriptors."""
+    return metric_sum(cluster, r'^moss_peer_span_handoffs_total\{.*\} (\d+)')
+
+
+def peer_span_gets(cluster, code="200"):
+    """`GET /v1/spans/...` answered with `code`, summed over all targets
+    (large entries a designated target collected from their owners)."""
+    return metric_sum(cluster, r'^moss_http_requests_total\{.*code="' + code
+                      + r'",method="GET",route="/v1/spans"\} (\d+)')

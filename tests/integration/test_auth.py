@@ -65,7 +65,9 @@ class AuthTest(unittest.TestCase):
         cls.cluster = Cluster(token=cls.admin, overrides=[
             "auth.enabled=true", f"auth.secret={SECRET}",
             f"auth.public_key_file={public}",
-            "middleman.join_token=cluster-join-secret"])
+            "middleman.join_token=cluster-join-secret",
+            # Spans over HTTP (on one host they would be handed over).
+            "get_batch.span_handoff=false"])
         cls.cluster.start()
         cls.url = cls.cluster.url
         cls.reader = rs256(claims("reader", [("train", "read")]), cls.private)

@@ -171,6 +171,10 @@ class MultiHostTest(unittest.TestCase):
                              "entries live on every target")
             self.assertEqual(result["target_urls"],
                              [f"http://{a}:51090" for a in hosts.addrs[1:]])
+            # Large entries from other hosts: spans over HTTP (sendfile
+            # there: the peers are not on loopback), never handed over.
+            self.assertGreater(result["span_gets"], 0)
+            self.assertEqual(result["span_handoffs"], 0)
             # Each target is bound to its own address only.
             r = subprocess.run(
                 hosts.exec_args(1) + [sys.executable, "-c",

@@ -1,19 +1,29 @@
 """Peer spans: large plain objects for a TAR stream go from their owner to
-the designated target over the targets' HTTP ports. The archive must be
-the same byte for byte, in order, whether spans are used or not, and
-whether file bytes travel by sendfile/splice or through a buffer."""
+the designated target over the targets' HTTP ports, or, between targets on
+the same host, as open descriptors handed over a Unix socket. The archive
+must be the same byte for byte, in order, whichever way spans travel (or
+none), and whether file bytes go by sendfile/splice or through a buffer."""
 
 import random
 import unittest
 
-from harness import (Cluster, get_batch, owner_of, peer_span_gets, request,
-                     split_multipart, tar_members)
+from harness import (Cluster, get_batch, owner_of, peer_span_gets,
+                     peer_span_handoffs, request, split_multipart,
+                     tar_members)
 
 
 class PeerSpansTest(unittest.TestCase):
-    # On 127.0.0.1 file bytes are copied through a buffer by default
-    # (http.zero_copy=auto); the subclass below takes the zero-copy paths.
-    overrides = ()
+    """Spans over HTTP. On 127.0.0.1 file bytes are copied through a buffer
+    by default (http.zero_copy=auto); a subclass takes the zero-copy paths,
+    two more hand spans over as descriptors (the default on one host)."""
+    overrides = ("get_batch.span_handoff=false",)
+    handoff = False
+
+    def collected(self):
+        """Spans collected the way this class expects, and the other way."""
+        ways = [peer_span_gets(self.cluster, "200"),
+                peer_span_handoffs(self.cluster)]
+        return ways[::-1] if self.handoff else ways
 
     @classmethod
     def setUpClass(cls):
@@ -49,32 +59,37 @@ class PeerSpansTest(unittest.TestCase):
             expected.append((f"b/{n}", data[start:start + length]))
         return dict({"in": entries}, **extra), expected
 
+    def assert_collected_the_expected_way(self, before):
+        expected_way, other_way = self.collected()
+        self.assertGreater(expected_way, before[0])
+        self.assertEqual(other_way, before[1])
+
     def test_tar_stream_collects_spans_and_keeps_order_and_bytes(self):
-        before = peer_span_gets(self.cluster, "200")
+        before = self.collected()
         body, expected = self.batch(strm=True)
         r = get_batch(self.cluster.url, body, bucket="b")
         self.assertEqual(r.status, 200, r.body[:300])
         self.assertEqual(tar_members(r.body), expected)
-        self.assertGreater(peer_span_gets(self.cluster, "200"), before)
+        self.assert_collected_the_expected_way(before)
         self.assertEqual(peer_span_gets(self.cluster, "404"), 0)
 
     def test_multipart_collects_spans_into_its_spool(self):
-        before = peer_span_gets(self.cluster, "200")
+        before = self.collected()
         body, expected = self.batch(strm=False)
         r = get_batch(self.cluster.url, body, bucket="b")
         self.assertEqual(r.status, 200, r.body[:300])
         metadata, archive = split_multipart(r)
         self.assertEqual(len(metadata["out"]), len(expected))
         self.assertEqual(tar_members(archive), expected)
-        self.assertGreater(peer_span_gets(self.cluster, "200"), before)
+        self.assert_collected_the_expected_way(before)
 
     def test_compressed_output_never_uses_spans(self):
-        before = peer_span_gets(self.cluster, "200")
+        before = self.collected()
         body, expected = self.batch(strm=True, mime=".tar.gz")
         r = get_batch(self.cluster.url, body, bucket="b")
         self.assertEqual(r.status, 200, r.body[:300])
         self.assertEqual(tar_members(r.body, "r:gz"), expected)
-        self.assertEqual(peer_span_gets(self.cluster, "200"), before)
+        self.assertEqual(self.collected(), before)
 
     def test_switched_off_at_runtime_the_same_archive_comes_without_spans(self):
         url = self.cluster.url + "/v1/cluster/config"
@@ -83,12 +98,12 @@ class PeerSpansTest(unittest.TestCase):
         try:
             self.assertFalse(request("GET", url).json()["get_batch"]
                              ["peer_spans"])
-            before = peer_span_gets(self.cluster, "200")
+            before = self.collected()
             body, expected = self.batch(strm=True)
             r = get_batch(self.cluster.url, body, bucket="b")
             self.assertEqual(r.status, 200, r.body[:300])
             self.assertEqual(tar_members(r.body), expected)
-            self.assertEqual(peer_span_gets(self.cluster, "200"), before)
+            self.assertEqual(self.collected(), before)
         finally:
             r = request("PUT", url + "?get_batch.peer_spans=true")
             self.assertEqual(r.status, 200, r.body)
@@ -114,7 +129,17 @@ class PeerSpansTest(unittest.TestCase):
 
 
 class PeerSpansZeroCopyTest(PeerSpansTest):
+    overrides = ("get_batch.span_handoff=false", "http.zero_copy=always")
+
+
+class SpanHandoffTest(PeerSpansTest):
+    overrides = ()
+    handoff = True
+
+
+class SpanHandoffZeroCopyTest(PeerSpansTest):
     overrides = ("http.zero_copy=always",)
+    handoff = True
 
 
 if __name__ == "__main__":

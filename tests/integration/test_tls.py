@@ -14,7 +14,8 @@ import tempfile
 import time
 import unittest
 
-from harness import Cluster, Node, get_batch, owner_of, peer_span_gets
+from harness import (Cluster, Node, get_batch, owner_of, peer_span_gets,
+                     peer_span_handoffs)
 
 
 def openssl(*args):
@@ -79,6 +80,7 @@ class TlsClusterTest(unittest.TestCase):
         self.assertEqual(got, [(f"{bucket}/{n}", data[n]) for n in names])
         # The HTTP port is plain: with TLS, nothing travels over it.
         self.assertEqual(peer_span_gets(c), 0)
+        self.assertEqual(peer_span_handoffs(c), 0)
 
     def test_batches_cross_every_target_over_tls(self):
         self.assert_batch_crosses_every_target("b")

@@ -1,15 +1,15 @@
 #include "http/timed_socket.hpp"
-#include "tests/test_dir.hpp"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <random>
 #include <string>
 #include <thread>
+
+#include "tests/test_dir.hpp"
 
 namespace moss {
 namespace {

@@ -1,0 +1,68 @@
+#pragma once
+
+#include "core/error.hpp"
+#include "core/piece.hpp"
+#include "core/span_registry.hpp"
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+namespace moss::http {
+
+/// Hands this node's peer spans to designated targets on the same host as
+/// open file descriptors (SCM_RIGHTS over an abstract Unix socket), so that
+/// their bytes leave the host's page cache once, straight into the client's
+/// socket, instead of crossing a second TCP connection between the nodes.
+/// The socket's name carries 128 random bits: a node on another host (or
+/// in another network namespace) cannot reach it, and falls back to
+/// `GET /v1/spans/<token>`. Only processes of this node's user are served.
+///
+/// Protocol, per span: the asker sends the token and '\n'; the answer is a
+/// `handoff_answer` with the descriptor attached when `ok` is 1, followed
+/// by `message_length` bytes of error text otherwise.
+class span_handoff_server {
+ public:
+  explicit span_handoff_server(span_registry& spans);
+  ~span_handoff_server();
+  span_handoff_server(const span_handoff_server&) = delete;
+  span_handoff_server& operator=(const span_handoff_server&) = delete;
+
+  /// Binds a fresh abstract socket and starts serving; returns its name.
+  expected<std::string> start();
+
+  /// Stops accepting; connections being served end with their asker.
+  void stop();
+
+ private:
+  void accept_loop();
+
+  span_registry& spans_;
+  int listen_fd_ = -1;
+  std::atomic<bool> stopping_{false};
+  std::thread acceptor_;
+};
+
+/// One asker's connection to a holder's `span_handoff_server`.
+class span_handoff_link {
+ public:
+  span_handoff_link() = default;
+  ~span_handoff_link();
+  span_handoff_link(span_handoff_link&& other) noexcept;
+  span_handoff_link& operator=(span_handoff_link&& other) noexcept;
+
+  /// Connects to the socket `name`; `ec::not_found` when nothing listens
+  /// under it here (the holder is on another host).
+  static expected<span_handoff_link> connect(const std::string& name,
+                                             int timeout_ms);
+
+  /// The span of `token`, now owned by this process.
+  expected<std::shared_ptr<const file_span>> take(const std::string& token);
+
+ private:
+  explicit span_handoff_link(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+} // namespace moss::http
