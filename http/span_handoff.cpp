@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 
@@ -71,8 +72,8 @@ bool answer(int fd, span_registry& spans, const std::string& token) {
   auto span = spans.take(token);
   std::string message;
   if (!span) {
-    message = "no span " + token
-              + " on this target: collected already or expired";
+    message
+        = "no span " + token + " on this target: collected already or expired";
     a.message_length = static_cast<uint32_t>(message.size());
   } else {
     a.ok = 1;
@@ -105,7 +106,8 @@ bool answer(int fd, span_registry& spans, const std::string& token) {
   return message.empty() || send_all(fd, message.data(), message.size());
 }
 
-void serve(int fd, span_registry& spans) {
+/// Answers the tokens `fd` sends until it closes or fails.
+void serve_tokens(int fd, span_registry& spans) {
   std::string token;
   char buf[256];
   for (;;) {
@@ -127,13 +129,11 @@ void serve(int fd, span_registry& spans) {
     if (!ok)
       break;
   }
-  ::close(fd);
 }
 
 } // namespace
 
-span_handoff_server::span_handoff_server(span_registry& spans)
-    : spans_(spans) {
+span_handoff_server::span_handoff_server(span_registry& spans) : spans_(spans) {
   // nop
 }
 
@@ -166,6 +166,20 @@ void span_handoff_server::stop() {
   if (listen_fd_ >= 0)
     ::close(listen_fd_);
   listen_fd_ = -1;
+  std::unique_lock lock{mtx_};
+  for (int fd : connections_)
+    ::shutdown(fd, SHUT_RDWR);
+  idle_.wait_for(lock, std::chrono::seconds{5}, [this] {
+    return connections_.empty();
+  });
+}
+
+void span_handoff_server::serve(int fd) {
+  serve_tokens(fd, spans_);
+  std::lock_guard guard{mtx_};
+  connections_.erase(fd);
+  ::close(fd);
+  idle_.notify_all();
 }
 
 void span_handoff_server::accept_loop() {
@@ -185,8 +199,10 @@ void span_handoff_server::accept_loop() {
       ::close(fd);
       continue;
     }
-    std::thread{[fd, &spans = spans_] {
-      serve(fd, spans);
+    std::lock_guard guard{mtx_};
+    connections_.insert(fd);
+    std::thread{[this, fd] {
+      serve(fd);
     }}.detach();
   }
 }
@@ -225,11 +241,9 @@ expected<span_handoff_link> span_handoff_link::connect(const std::string& name,
   sockaddr_un addr;
   auto len = abstract_address(name, addr);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0)
-    return make_error(errno == ECONNREFUSED || errno == ENOENT
-                          ? ec::not_found
-                          : ec::io_error,
-                      "span handoff socket " + name + ": "
-                          + std::strerror(errno));
+    return make_error(
+        errno == ECONNREFUSED || errno == ENOENT ? ec::not_found : ec::io_error,
+        "span handoff socket " + name + ": " + std::strerror(errno));
   return link;
 }
 
@@ -258,10 +272,10 @@ span_handoff_link::take(const std::string& token) {
     if (span_fd >= 0)
       ::close(span_fd);
     return make_error(ec::unavailable,
-                      n < 0 ? std::string{"span handoff: "}
-                                  + std::strerror(errno)
-                            : std::string{"the holder closed its handoff "
-                                          "socket"});
+                      n < 0
+                          ? std::string{"span handoff: "} + std::strerror(errno)
+                          : std::string{"the holder closed its handoff "
+                                        "socket"});
   }
   if (a.ok == 1 && span_fd >= 0)
     return std::make_shared<const file_span>(span_fd, a.offset, a.length);
@@ -272,8 +286,8 @@ span_handoff_link::take(const std::string& token) {
       && ::recv(fd_, message.data(), message.size(), MSG_WAITALL)
              != static_cast<ssize_t>(message.size()))
     return make_error(ec::unavailable, "the holder closed its handoff socket");
-  return make_error(ec::not_found, message.empty() ? "no descriptor came"
-                                                   : message);
+  return make_error(ec::not_found,
+                    message.empty() ? "no descriptor came" : message);
 }
 
 } // namespace moss::http

@@ -5,7 +5,10 @@
 #include "core/span_registry.hpp"
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -15,9 +18,12 @@ namespace moss::http {
 /// open file descriptors (SCM_RIGHTS over an abstract Unix socket), so that
 /// their bytes leave the host's page cache once, straight into the client's
 /// socket, instead of crossing a second TCP connection between the nodes.
-/// The socket's name carries 128 random bits: a node on another host (or
-/// in another network namespace) cannot reach it, and falls back to
-/// `GET /v1/spans/<token>`. Only processes of this node's user are served.
+/// Abstract sockets exist per network namespace: a node on another host (or
+/// in another namespace) cannot reach this one and falls back to
+/// `GET /v1/spans/<token>`; the 128 random bits in the name keep it from
+/// reaching some other process's socket instead. The name is not a secret
+/// (`/proc/net/unix` lists it): only processes of this node's user are
+/// served, and each span still needs its single-use token.
 ///
 /// Protocol, per span: the asker sends the token and '\n'; the answer is a
 /// `handoff_answer` with the descriptor attached when `ok` is 1, followed
@@ -32,16 +38,21 @@ class span_handoff_server {
   /// Binds a fresh abstract socket and starts serving; returns its name.
   expected<std::string> start();
 
-  /// Stops accepting; connections being served end with their asker.
+  /// Stops accepting, ends the connections being served and waits for
+  /// their threads (which use the registry).
   void stop();
 
  private:
   void accept_loop();
+  void serve(int fd);
 
   span_registry& spans_;
   int listen_fd_ = -1;
   std::atomic<bool> stopping_{false};
   std::thread acceptor_;
+  std::mutex mtx_;
+  std::condition_variable idle_;
+  std::set<int> connections_;
 };
 
 /// One asker's connection to a holder's `span_handoff_server`.

@@ -1,13 +1,13 @@
 #include "http/span_handoff.hpp"
-#include "tests/test_dir.hpp"
 
 #include <fcntl.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <string>
+
+#include "tests/test_dir.hpp"
 
 namespace moss {
 namespace {
@@ -44,6 +44,23 @@ TEST(span_handoff, a_span_comes_over_as_its_own_descriptor_once) {
   auto span2 = link->take(token2);
   ASSERT_TRUE(span2) << span2.error().message;
   EXPECT_EQ((*span2)->read(), "01234");
+}
+
+TEST(span_handoff, stopping_ends_open_connections) {
+  test::temp_dir dir;
+  auto path = dir.path() + "/f";
+  int fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+  span_registry spans{16, 60s};
+  auto token = spans.put(std::make_shared<file_span>(fd, 0, 0));
+  http::span_handoff_server server{spans};
+  auto name = server.start();
+  ASSERT_TRUE(name) << name.error().message;
+  auto link = http::span_handoff_link::connect(*name, 2000);
+  ASSERT_TRUE(link) << link.error().message;
+  server.stop(); // returns once the connection's thread is gone
+  auto span = link->take(token);
+  ASSERT_FALSE(span);
+  EXPECT_EQ(span.error().code, ec::unavailable);
 }
 
 TEST(span_handoff, a_name_nobody_listens_under_is_not_found) {
