@@ -2,11 +2,11 @@
 
 #include "core/log.hpp"
 #include "http/client.hpp"
+#include "http/file_send.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <strings.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,9 +23,6 @@ namespace {
 constexpr size_t max_head_bytes = 16 * 1024;
 /// Pipe capacity asked for (the default limit for unprivileged processes).
 constexpr int pipe_bytes = 1 << 20;
-/// Buffer for copies without splice: small enough to stay in the CPU
-/// caches between the read and the write.
-constexpr size_t copy_bytes = 256 * 1024;
 
 /// The value of header `name` in `head` (empty: absent).
 std::string header_value(const std::string& head, const char* name) {
@@ -62,24 +59,6 @@ span_collector::~span_collector() {
   if (pipe_[0] >= 0) {
     ::close(pipe_[0]);
     ::close(pipe_[1]);
-  }
-}
-
-bool span_collector::wait(int fd, short events, int timeout_ms,
-                          std::string& why) {
-  pollfd p{fd, events, 0};
-  for (;;) {
-    int r = ::poll(&p, 1, timeout_ms);
-    if (r > 0)
-      return true;
-    if (r == 0) {
-      why = "timed out after " + std::to_string(timeout_ms) + " ms";
-      return false;
-    }
-    if (errno != EINTR) {
-      why = std::strerror(errno);
-      return false;
-    }
   }
 }
 
@@ -122,39 +101,6 @@ bool span_collector::handed_over(const peer_span& span) {
   return it->second != nullptr;
 }
 
-bool span_collector::send_file(const file_span& file, int out_fd,
-                               std::string& why) {
-  auto off = static_cast<off_t>(file.offset());
-  auto left = file.length();
-  if (!zero_copy_ && buffer_.empty())
-    buffer_.resize(copy_bytes);
-  while (left > 0) {
-    auto want = static_cast<size_t>(
-        std::min<uint64_t>(left, zero_copy_ ? 1u << 30 : copy_bytes));
-    auto n = zero_copy_ ? ::sendfile(out_fd, file.fd(), &off, want)
-                        : ::pread(file.fd(), buffer_.data(), want, off);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0 && zero_copy_ && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!wait(out_fd, POLLOUT, write_timeout_ms_, why))
-        return false;
-      continue;
-    }
-    if (n <= 0) {
-      why = n == 0 ? std::string{"the file is shorter than its span"}
-                   : std::string{"cannot send: "} + std::strerror(errno);
-      return false;
-    }
-    if (!zero_copy_) {
-      if (!put(out_fd, buffer_.data(), static_cast<size_t>(n), why))
-        return false;
-      off += n;
-    }
-    left -= static_cast<uint64_t>(n);
-  }
-  return true;
-}
-
 bool span_collector::request(const peer_span& span, std::string& why) {
   // A span handed over is asked for when its bytes are due: it costs one
   // round trip on this host, and holds a descriptor from then on.
@@ -181,7 +127,7 @@ bool span_collector::request(const peer_span& span, std::string& why) {
     } else if (n < 0 && errno == EINTR) {
       continue;
     } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!wait(l.fd, POLLOUT, read_timeout_ms_, why))
+      if (!wait_for(l.fd, POLLOUT, read_timeout_ms_, why))
         return false;
     } else {
       why = "cannot send to " + span.address + ": " + std::strerror(errno);
@@ -210,7 +156,7 @@ long long span_collector::read_head(link& l, std::string& why) {
     } else if (errno == EINTR) {
       continue;
     } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      if (!wait(l.fd, POLLIN, read_timeout_ms_, why))
+      if (!wait_for(l.fd, POLLIN, read_timeout_ms_, why))
         return -1;
     } else {
       why = std::strerror(errno);
@@ -238,42 +184,22 @@ long long span_collector::read_head(link& l, std::string& why) {
   return size;
 }
 
-bool span_collector::put(int out_fd, const char* data, size_t size,
-                         std::string& why) {
-  while (size > 0) {
-    auto n = ::write(out_fd, data, size);
-    if (n > 0) {
-      data += n;
-      size -= static_cast<size_t>(n);
-    } else if (n < 0 && errno == EINTR) {
-      continue;
-    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!wait(out_fd, POLLOUT, write_timeout_ms_, why))
-        return false;
-    } else {
-      why = std::string{"cannot write: "} + std::strerror(errno);
-      return false;
-    }
-  }
-  return true;
-}
-
 bool span_collector::drain_into(link& l, uint64_t length, int out_fd,
                                 std::string& why) {
   auto early
       = static_cast<size_t>(std::min<uint64_t>(l.leftover.size(), length));
-  if (!put(out_fd, l.leftover.data(), early, why))
+  if (!write_fully(out_fd, l.leftover.data(), early, write_timeout_ms_, why))
     return false;
   l.leftover.erase(0, early);
   length -= early;
   if (zero_copy_ && pipe_[0] < 0 && ::pipe2(pipe_, O_NONBLOCK | O_CLOEXEC) == 0)
     ::fcntl(pipe_[1], F_SETPIPE_SZ, pipe_bytes);
   bool spliced = pipe_[0] >= 0;
-  if (!spliced && buffer_.empty())
-    buffer_.resize(copy_bytes);
+  if (!spliced && buffer_.size() < copy_buffer_bytes)
+    buffer_.resize(copy_buffer_bytes);
   while (length > 0) {
     auto want = static_cast<size_t>(
-        std::min<uint64_t>(length, spliced ? pipe_bytes : copy_bytes));
+        std::min<uint64_t>(length, spliced ? pipe_bytes : copy_buffer_bytes));
     ssize_t n;
     if (spliced) {
       // Socket to pipe to destination: the bytes stay in the kernel.
@@ -291,7 +217,7 @@ bool span_collector::drain_into(link& l, uint64_t length, int out_fd,
       if (errno == EINTR)
         continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        if (!wait(l.fd, POLLIN, read_timeout_ms_, why))
+        if (!wait_for(l.fd, POLLIN, read_timeout_ms_, why))
           return false;
         continue;
       }
@@ -300,7 +226,8 @@ bool span_collector::drain_into(link& l, uint64_t length, int out_fd,
     }
     length -= static_cast<uint64_t>(n);
     if (!spliced) {
-      if (!put(out_fd, buffer_.data(), static_cast<size_t>(n), why))
+      if (!write_fully(out_fd, buffer_.data(), static_cast<size_t>(n),
+                       write_timeout_ms_, why))
         return false;
       continue;
     }
@@ -313,7 +240,7 @@ bool span_collector::drain_into(link& l, uint64_t length, int out_fd,
       } else if (m < 0 && errno == EINTR) {
         continue;
       } else if (m < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        if (!wait(out_fd, POLLOUT, write_timeout_ms_, why))
+        if (!wait_for(out_fd, POLLOUT, write_timeout_ms_, why))
           return false;
       } else {
         why = std::string{"cannot write: "}
@@ -342,7 +269,9 @@ bool span_collector::copy(const peer_span& span, int out_fd, std::string& why) {
             + std::to_string(span.length);
       return false;
     }
-    if (!send_file(**file, out_fd, why)) {
+    if (!send_file_range(out_fd, (*file)->fd(), (*file)->offset(),
+                         (*file)->length(), zero_copy_, buffer_,
+                         write_timeout_ms_, why)) {
       why = "span from " + span.address + ": " + why;
       return false;
     }

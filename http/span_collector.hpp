@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace moss::http {
 
@@ -54,15 +55,12 @@ class span_collector {
   /// True when `span` comes from its holder's handoff socket (connected on
   /// first use; false for good when the holder is on another host).
   bool handed_over(const peer_span& span);
-  bool send_file(const file_span& file, int out_fd, std::string& why);
-  bool put(int out_fd, const char* data, size_t size, std::string& why);
-  bool wait(int fd, short events, int timeout_ms, std::string& why);
 
   std::unordered_map<std::string, link> links_;
   /// By handoff socket name; null: not reachable from here.
   std::unordered_map<std::string, std::unique_ptr<span_handoff_link>> handoffs_;
   int pipe_[2] = {-1, -1};
-  std::string buffer_;
+  std::vector<char> buffer_;
   int read_timeout_ms_;
   int write_timeout_ms_;
   bool zero_copy_;

@@ -2,20 +2,21 @@
 
 // Only for translation units that already include Beast.
 
+#include "http/file_send.hpp"
+
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <poll.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <initializer_list>
+#include <string>
 #include <vector>
 
 namespace moss::http {
@@ -156,52 +157,14 @@ class timed_socket {
   /// Sends `length` bytes of `file_fd` from `offset`: by sendfile, or
   /// through a small buffer that stays in the CPU caches.
   bool send_file(int file_fd, uint64_t offset, uint64_t length) {
-    if (!zero_copy_)
-      return copy_file(file_fd, offset, length);
-    auto off = static_cast<off_t>(offset);
-    while (length > 0) {
-      auto chunk = static_cast<size_t>(std::min<uint64_t>(length, 1u << 30));
-      auto n = ::sendfile(fd_, file_fd, &off, chunk);
-      if (n > 0) {
-        length -= static_cast<uint64_t>(n);
-        continue;
-      }
-      if (n == 0)
-        return false; // the file shrank under us
-      if (errno == EINTR)
-        continue;
-      error_code ec;
-      if ((errno == EAGAIN || errno == EWOULDBLOCK)
-          && wait(POLLOUT, write_ms_, ec))
-        continue;
-      return false;
-    }
-    return true;
+    // Per connection thread, grown once to what its files need.
+    thread_local std::vector<char> buffer;
+    std::string why;
+    return send_file_range(fd_, file_fd, offset, length, zero_copy_, buffer,
+                           write_ms_, why);
   }
 
  private:
-  bool copy_file(int file_fd, uint64_t offset, uint64_t length) {
-    constexpr uint64_t max_copy_buffer = 256 * 1024;
-    // Per connection thread, grown once to what its files need.
-    thread_local std::vector<char> buf;
-    if (buf.size() < std::min(length, max_copy_buffer))
-      buf.resize(static_cast<size_t>(std::min(length, max_copy_buffer)));
-    auto off = static_cast<off_t>(offset);
-    while (length > 0) {
-      auto want = static_cast<size_t>(std::min<uint64_t>(length, buf.size()));
-      auto n = ::pread(file_fd, buf.data(), want, off);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return false; // a read error, or the file shrank under us
-      if (!write_all({asio::buffer(buf.data(), static_cast<size_t>(n))}))
-        return false;
-      off += n;
-      length -= static_cast<uint64_t>(n);
-    }
-    return true;
-  }
-
   int fd_;
   int read_ms_;
   int write_ms_;
