@@ -459,57 +459,47 @@ expected<uint16_t> server::listen(const std::string& host, uint16_t port) {
 }
 
 void server::serve(handler h) {
-  handler_ = std::move(h);
-  acceptor_ = std::thread{[this] {
-    accept_loop();
-  }};
+  auto shared_handler = std::make_shared<handler>(std::move(h));
+  acceptor_.start(std::exchange(listen_fd_, -1), SOCK_NONBLOCK,
+                  [this, shared_handler](int fd, const sockaddr_storage& from) {
+                    accept_connection(
+                        fd, reinterpret_cast<const sockaddr_in&>(from),
+                        shared_handler);
+                  });
 }
 
 void server::stop() {
-  if (stopping_.exchange(true))
-    return;
-  if (acceptor_.joinable())
-    acceptor_.join();
+  acceptor_.stop();
+  // Listening, but never served.
   if (listen_fd_ >= 0)
     ::close(listen_fd_);
   listen_fd_ = -1;
 }
 
-void server::accept_loop() {
-  auto shared_handler = std::make_shared<handler>(handler_);
-  while (!stopping_) {
-    pollfd p{listen_fd_, POLLIN, 0};
-    if (::poll(&p, 1, 200) <= 0)
-      continue;
-    sockaddr_in peer{};
-    socklen_t len = sizeof(peer);
-    int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len,
-                       SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0)
-      continue;
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    char ip[INET_ADDRSTRLEN] = "?";
-    ::inet_ntop(AF_INET, &peer.sin_addr, ip, sizeof(ip));
-    auto remote = std::string{ip} + ":" + std::to_string(ntohs(peer.sin_port));
-    if (active_->load() >= options_.max_connections) {
-      timed_socket sock{fd, 1000, 1000};
-      write_raw_error(sock, 503, "Service Unavailable",
-                      "too many open connections");
-      ::close(fd);
-      continue;
-    }
-    // 127.0.0.0/8
-    bool loopback = (ntohl(peer.sin_addr.s_addr) >> 24) == 127;
-    bool zero_copy
-        = options_.zero_copy && (!loopback || options_.loopback_zero_copy);
-    ++*active_;
-    std::thread{[fd, remote = std::move(remote), zero_copy, opts = options_,
-                 shared_handler, active = active_] {
-      serve_connection(fd, remote, zero_copy, opts, *shared_handler);
-      --*active;
-    }}.detach();
+void server::accept_connection(int fd, const sockaddr_in& peer,
+                               const std::shared_ptr<handler>& handle) {
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  char ip[INET_ADDRSTRLEN] = "?";
+  ::inet_ntop(AF_INET, &peer.sin_addr, ip, sizeof(ip));
+  auto remote = std::string{ip} + ":" + std::to_string(ntohs(peer.sin_port));
+  if (active_->load() >= options_.max_connections) {
+    timed_socket sock{fd, 1000, 1000};
+    write_raw_error(sock, 503, "Service Unavailable",
+                    "too many open connections");
+    ::close(fd);
+    return;
   }
+  // 127.0.0.0/8
+  bool loopback = (ntohl(peer.sin_addr.s_addr) >> 24) == 127;
+  bool zero_copy
+      = options_.zero_copy && (!loopback || options_.loopback_zero_copy);
+  ++*active_;
+  std::thread{[fd, remote = std::move(remote), zero_copy, opts = options_,
+               handle, active = active_] {
+    serve_connection(fd, remote, zero_copy, opts, *handle);
+    --*active;
+  }}.detach();
 }
 
 } // namespace moss::http

@@ -1,7 +1,10 @@
 #pragma once
 
 #include "core/error.hpp"
+#include "http/accept_thread.hpp"
 #include "http/exchange.hpp"
+
+#include <netinet/in.h>
 
 #include <atomic>
 #include <cstdint>
@@ -49,14 +52,14 @@ class server {
   size_t active_connections() const { return active_->load(); }
 
  private:
-  void accept_loop();
+  void accept_connection(int fd, const sockaddr_in& peer,
+                         const std::shared_ptr<handler>& handle);
 
   server_options options_;
-  handler handler_;
+  /// Bound and listening until `serve` hands it to `acceptor_`.
   int listen_fd_ = -1;
-  std::atomic<bool> stopping_{false};
   std::shared_ptr<std::atomic<size_t>> active_;
-  std::thread acceptor_;
+  accept_thread acceptor_;
 };
 
 } // namespace moss::http

@@ -3,7 +3,6 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 
-#include <poll.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -143,29 +142,26 @@ span_handoff_server::~span_handoff_server() {
 
 expected<std::string> span_handoff_server::start() {
   auto name = "moss-spans-" + random_hex(16);
-  listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int listen_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un addr;
   auto len = abstract_address(name, addr);
-  if (listen_fd_ < 0
-      || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0
-      || ::listen(listen_fd_, 64) != 0)
-    return make_error(ec::io_error, std::string{"cannot listen for span "
-                                                "handoffs: "}
-                                        + std::strerror(errno));
-  acceptor_ = std::thread{[this] {
-    accept_loop();
-  }};
+  if (listen_fd < 0
+      || ::bind(listen_fd, reinterpret_cast<sockaddr*>(&addr), len) != 0
+      || ::listen(listen_fd, 64) != 0) {
+    auto why = std::string{"cannot listen for span handoffs: "}
+               + std::strerror(errno);
+    if (listen_fd >= 0)
+      ::close(listen_fd);
+    return make_error(ec::io_error, why);
+  }
+  acceptor_.start(listen_fd, 0, [this](int fd, const sockaddr_storage&) {
+    admit(fd);
+  });
   return name;
 }
 
 void span_handoff_server::stop() {
-  if (stopping_.exchange(true))
-    return;
-  if (acceptor_.joinable())
-    acceptor_.join();
-  if (listen_fd_ >= 0)
-    ::close(listen_fd_);
-  listen_fd_ = -1;
+  acceptor_.stop();
   std::unique_lock lock{mtx_};
   for (int fd : connections_)
     ::shutdown(fd, SHUT_RDWR);
@@ -182,29 +178,20 @@ void span_handoff_server::serve(int fd) {
   idle_.notify_all();
 }
 
-void span_handoff_server::accept_loop() {
-  while (!stopping_) {
-    pollfd p{listen_fd_, POLLIN, 0};
-    if (::poll(&p, 1, 200) <= 0)
-      continue;
-    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0)
-      continue;
-    ucred who{};
-    socklen_t len = sizeof(who);
-    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &who, &len) != 0
-        || who.uid != ::getuid()) {
-      log::warn("span handoff refused to uid ", who.uid, " (pid ", who.pid,
-                ")");
-      ::close(fd);
-      continue;
-    }
-    std::lock_guard guard{mtx_};
-    connections_.insert(fd);
-    std::thread{[this, fd] {
-      serve(fd);
-    }}.detach();
+void span_handoff_server::admit(int fd) {
+  ucred who{};
+  socklen_t len = sizeof(who);
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &who, &len) != 0
+      || who.uid != ::getuid()) {
+    log::warn("span handoff refused to uid ", who.uid, " (pid ", who.pid, ")");
+    ::close(fd);
+    return;
   }
+  std::lock_guard guard{mtx_};
+  connections_.insert(fd);
+  std::thread{[this, fd] {
+    serve(fd);
+  }}.detach();
 }
 
 span_handoff_link::~span_handoff_link() {

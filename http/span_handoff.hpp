@@ -3,8 +3,8 @@
 #include "core/error.hpp"
 #include "core/piece.hpp"
 #include "core/span_registry.hpp"
+#include "http/accept_thread.hpp"
 
-#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -43,13 +43,12 @@ class span_handoff_server {
   void stop();
 
  private:
-  void accept_loop();
+  /// Serves `fd` on a thread of its own if it comes from this user.
+  void admit(int fd);
   void serve(int fd);
 
   span_registry& spans_;
-  int listen_fd_ = -1;
-  std::atomic<bool> stopping_{false};
-  std::thread acceptor_;
+  accept_thread acceptor_;
   std::mutex mtx_;
   std::condition_variable idle_;
   std::set<int> connections_;
