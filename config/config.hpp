@@ -111,7 +111,9 @@ struct get_batch_config {
   int max_gfn = 5;
   /// Largest number of entries in one request (more: 413).
   uint32_t max_entries = 100000;
-  /// Bytes a work item may hold ahead of its write cursor.
+  /// Bytes a work item may hold ahead of its write cursor; the entry at
+  /// the cursor may take one `chunk_bytes` more (asked whole, not in
+  /// slivers of what is free).
   uint64_t window_bytes = 64ull << 20;
   /// Entries a work item may have requested ahead of its write cursor.
   uint32_t window_entries = 4096;

@@ -7,6 +7,8 @@
 
 #include <caf/all.hpp>
 
+#include <optional>
+
 namespace moss {
 
 namespace {
@@ -29,28 +31,35 @@ class actor_batch_stream final : public http::batch_stream {
   expected<http::pull_chunk> pull(std::chrono::milliseconds timeout) override {
     expected<http::pull_chunk> result{make_error(ec::internal, "no reply")};
     auto asked = std::chrono::steady_clock::now();
-    // A fresh blocking actor per pull: CAF 0.17 delivers the timeout of
-    // every answered request later anyway, and a long-lived one would keep
-    // them all in its mailbox and scan them on every receive (a batch of
-    // 100,000 entries slowed to a crawl after the first timeout period).
-    caf::scoped_actor self{sys_, true};
-    self->request(ser_, timeout, atom::pull_v)
-        .receive(
-            [&](pull_reply& r) {
-              result = http::pull_chunk{std::move(r.data), r.done,
-                                        std::move(r.metadata)};
-            },
-            [&](caf::error& err) {
-              auto e = from_caf_error(err);
-              if (err == caf::sec::request_timeout)
-                e.message = "the batch made no progress for "
-                            + std::to_string(timeout.count()) + " ms";
-              result = std::move(e);
+    if (!puller_) {
+      puller_.emplace(sys_, true);
+      (*puller_)->monitor(ser_);
+    }
+    auto& self = *puller_;
+    // A plain send, answered as a plain message, and a receive timeout kept
+    // by this thread: a request's timeout would go through the actor
+    // clock's thread twice per pull (set, then cancel), and would stay in
+    // this actor's mailbox, answered or not, until it fired.
+    self->send(ser_, atom::pull_v);
+    self->receive(
+        [&](pull_reply& r) {
+          result = http::pull_chunk{std::move(r.data), r.done,
+                                    std::move(r.metadata)};
+        },
+        [&](caf::error& err) {
+          result = from_caf_error(err);
+        },
+        [&](caf::down_msg& down) {
+          result
+              = make_error(ec::unavailable, "the batch's serializer stopped: "
+                                                + caf::to_string(down.reason));
+        },
+        caf::after(timeout) >>
+            [&] {
+              result = make_error(
+                  ec::timeout, "the batch made no progress for "
+                                   + std::to_string(timeout.count()) + " ms");
             });
-    // The clock holds the actor until its timeout fires: cancelled now, or
-    // every pull of the last timeout period (two minutes of pulls, 1,000 a
-    // second at 1 GB/s) would stay in memory.
-    sys_.clock().cancel_timeouts(self.ptr());
     if (jobs_ != nullptr) {
       auto waited = std::chrono::steady_clock::now() - asked;
       jobs_->add_transfer(
@@ -68,6 +77,8 @@ class actor_batch_stream final : public http::batch_stream {
   work_item_actor wi_;
   std::string uuid_;
   job_board* jobs_;
+  /// Created by the first pull, on the thread that pulls.
+  std::optional<caf::scoped_actor> puller_;
 };
 
 class actor_batch_backend final : public http::batch_backend {

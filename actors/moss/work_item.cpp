@@ -435,6 +435,7 @@ void pump(wi_ptr self) {
       // more entries than its budget can carry (large entries would
       // otherwise drag hundreds of names along for one reply).
       uint64_t expected = 0;
+      bool sizes_known = true;
       for (auto idx : t.queue) {
         auto& e = st.entries[idx];
         if (e.requested || e.complete)
@@ -450,6 +451,7 @@ void pump(wi_ptr self) {
         if (e.received > 0)
           req.items.back().identity = e.identity;
         expected += e.known ? e.total - e.received : t.typical_entry_bytes;
+        sizes_known = sizes_known && e.known;
         if (req.items.size() >= t.request_items || expected >= req.budget)
           break;
       }
@@ -470,6 +472,11 @@ void pump(wi_ptr self) {
                      " in_serializer ", st.in_serializer);
         break;
       }
+      // The cursor's entries go whole (up to a chunk), past a full window
+      // if need be: in slivers of what the window has free, each would cost
+      // a round trip, travel inside the message, and none could be a span.
+      if (free < room_needed)
+        req.budget = sizes_known ? room_needed : uint64_t{st.cfg.chunk_bytes};
       send_fetch(self, slot, std::move(req));
       if (st.checking) {
         t.prefetched = true;

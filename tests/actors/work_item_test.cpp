@@ -590,9 +590,33 @@ TEST_F(work_item_test, the_cursor_entry_is_fetched_when_later_ones_fill_up) {
   answer("A", 0, {ok(1, std::string(1 << 20, 'a'))});
   // The window is full of entry 1, which waits for entry 0: B must go.
   ASSERT_EQ(targets["B"]->requests.size(), 1u);
+  EXPECT_EQ(targets["B"]->requests[0].budget, gb.chunk_bytes)
+      << "its size is unknown: a whole chunk, not the 64 KiB minimum";
   answer("B", 0, {ok(0, "b")});
   ASSERT_EQ(output().size(), 2u);
   EXPECT_EQ(output()[0], (std::pair<std::string, std::string>{"b/0", "b"}));
+  EXPECT_TRUE(ser_log->done);
+}
+
+TEST_F(work_item_test, the_rest_of_the_cursor_entry_is_asked_whole) {
+  // Past a full window, in slivers of what is free, every piece of the
+  // entry the client waits for would cost a round trip.
+  gb.window_bytes = 1 << 20;
+  gb.chunk_bytes = 1 << 20;
+  start({"B", "A"});
+  answer("A", 0, {ok(1, std::string(1 << 20, 'a'))});
+  ASSERT_EQ(targets["B"]->requests.size(), 1u);
+  std::string part(256 * 1024, 'b');
+  answer("B", 0, {ok(0, part, 768 * 1024)});
+  ASSERT_EQ(targets["B"]->requests.size(), 2u);
+  auto& rest = targets["B"]->requests[1];
+  ASSERT_EQ(rest.items.size(), 1u);
+  EXPECT_EQ(rest.items[0].skip, part.size());
+  EXPECT_EQ(rest.budget, 512u * 1024) << "what is left of entry 0";
+  answer("B", 1,
+         {ok(0, std::string(512 * 1024, 'b'), 768 * 1024, part.size())});
+  ASSERT_EQ(output().size(), 2u);
+  EXPECT_EQ(output()[0].second, std::string(768 * 1024, 'b'));
   EXPECT_TRUE(ser_log->done);
 }
 
