@@ -403,6 +403,42 @@ bool pause_on_advice(wi_ptr self) {
   return true;
 }
 
+/// What `name_entries` put in a request.
+struct named_entries {
+  /// Bytes the named entries are expected to bring.
+  uint64_t expected = 0;
+  bool has_cursor = false;
+};
+
+/// Names the entries of `t` a request asks for, in request order: no more
+/// than its budget can carry (large entries would otherwise drag hundreds
+/// of names along for one reply) and than the target's current request
+/// size.
+named_entries name_entries(work_item_state& st, const fetch_target& t,
+                           uint64_t horizon, fetch_request& req) {
+  named_entries out;
+  auto& in = st.plan->req.entries;
+  for (auto idx : t.queue) {
+    auto& e = st.entries[idx];
+    if (e.requested || e.complete)
+      continue;
+    if (idx >= horizon && idx != st.cursor)
+      break;
+    // The check reads a shard anyway, and its files then come from the
+    // member cache: a parallel request would read it a second time.
+    if (st.checking && !in[idx].archpath.empty())
+      continue;
+    out.has_cursor = out.has_cursor || idx == st.cursor;
+    req.items.push_back(item_of(in[idx], idx, e.received));
+    if (e.received > 0)
+      req.items.back().identity = e.identity;
+    out.expected += e.known ? e.total - e.received : t.typical_entry_bytes;
+    if (req.items.size() >= t.request_items || out.expected >= req.budget)
+      break;
+  }
+  return out;
+}
+
 void pump(wi_ptr self) {
   auto& st = self->state;
   if (st.failed || st.finished)
@@ -410,7 +446,6 @@ void pump(wi_ptr self) {
   report_window(self);
   if (pause_on_advice(self))
     return;
-  auto& in = st.plan->req.entries;
   auto horizon = static_cast<uint64_t>(st.cursor) + st.cfg.window_entries;
   for (uint32_t slot = 0; slot < st.targets.size(); ++slot) {
     auto& t = st.targets[slot];
@@ -430,41 +465,18 @@ void pump(wi_ptr self) {
       // Other targets' large objects come over HTTP (`peer_span`).
       req.peer_spans
           = tar && !req.file_spans && st.cfg.peer_spans && !t.address.empty();
-      bool has_cursor = false;
-      // Bytes the listed entries are expected to bring: a request names no
-      // more entries than its budget can carry (large entries would
-      // otherwise drag hundreds of names along for one reply).
-      uint64_t expected = 0;
-      bool sizes_known = true;
-      for (auto idx : t.queue) {
-        auto& e = st.entries[idx];
-        if (e.requested || e.complete)
-          continue;
-        if (idx >= horizon && idx != st.cursor)
-          break;
-        // The check reads a shard anyway, and its files then come from the
-        // member cache: a parallel request would read it a second time.
-        if (st.checking && !in[idx].archpath.empty())
-          continue;
-        has_cursor = has_cursor || idx == st.cursor;
-        req.items.push_back(item_of(in[idx], idx, e.received));
-        if (e.received > 0)
-          req.items.back().identity = e.identity;
-        expected += e.known ? e.total - e.received : t.typical_entry_bytes;
-        sizes_known = sizes_known && e.known;
-        if (req.items.size() >= t.request_items || expected >= req.budget)
-          break;
-      }
+      auto named = name_entries(st, t, horizon, req);
       // When entries behind the cursor fill the window, the entry at the
       // cursor is fetched anyway, or the batch would wedge. Bytes the client
       // has not taken yet do not count for that: they drain by themselves.
       auto cursor_may_go
-          = has_cursor && st.in_serializer + st.reserved < st.cfg.window_bytes;
+          = named.has_cursor
+            && st.in_serializer + st.reserved < st.cfg.window_bytes;
       // A window with little room left waits for room for the entries the
       // request names (up to a chunk): slivers of entries would cost a
       // message round each, and could not travel as spans.
-      auto room_needed
-          = std::clamp<uint64_t>(expected, min_budget, st.cfg.chunk_bytes);
+      auto room_needed = std::clamp<uint64_t>(named.expected, min_budget,
+                                              st.cfg.chunk_bytes);
       if (req.items.empty() || (free < room_needed && !cursor_may_go)) {
         if (!req.items.empty() && t.inflight == 0)
           log::debug("batch ", st.plan->uuid, ": ", t.id, " waits; cursor ",
@@ -472,11 +484,16 @@ void pump(wi_ptr self) {
                      " in_serializer ", st.in_serializer);
         break;
       }
-      // The cursor's entries go whole (up to a chunk), past a full window
-      // if need be: in slivers of what the window has free, each would cost
-      // a round trip, travel inside the message, and none could be a span.
-      if (free < room_needed)
-        req.budget = sizes_known ? room_needed : uint64_t{st.cfg.chunk_bytes};
+      if (free < room_needed) {
+        // The cursor goes past the full window with a whole chunk: in
+        // slivers of what is free, the entry the client waits for would
+        // come one round trip per piece, inside the messages, and the
+        // entries after it one per request. A stalled client still stops
+        // it (see `cursor_may_go`).
+        req.items.clear();
+        req.budget = st.cfg.chunk_bytes;
+        name_entries(st, t, horizon, req);
+      }
       send_fetch(self, slot, std::move(req));
       if (st.checking) {
         t.prefetched = true;

@@ -612,11 +612,36 @@ TEST_F(work_item_test, the_rest_of_the_cursor_entry_is_asked_whole) {
   auto& rest = targets["B"]->requests[1];
   ASSERT_EQ(rest.items.size(), 1u);
   EXPECT_EQ(rest.items[0].skip, part.size());
-  EXPECT_EQ(rest.budget, 512u * 1024) << "what is left of entry 0";
+  EXPECT_EQ(rest.budget, gb.chunk_bytes) << "not what the window has free";
   answer("B", 1,
          {ok(0, std::string(512 * 1024, 'b'), 768 * 1024, part.size())});
   ASSERT_EQ(output().size(), 2u);
   EXPECT_EQ(output()[0].second, std::string(768 * 1024, 'b'));
+  EXPECT_TRUE(ser_log->done);
+}
+
+TEST_F(work_item_test,
+       the_cursor_past_a_full_window_brings_a_chunk_of_entries) {
+  // Entries of 128 KiB, the window full of a 1 MiB entry past the cursor:
+  // the entries after the cursor's come with it, not one per round trip.
+  gb.window_bytes = (1 << 20) + (128 << 10);
+  gb.chunk_bytes = 1 << 20;
+  start({"B", "B", "A", "B", "B", "B"});
+  ASSERT_EQ(targets["A"]->requests.size(), 1u);
+  ASSERT_EQ(targets["B"]->requests.size(), 1u);
+  std::string entry(128 << 10, 'b');
+  answer("B", 0, {ok(0, entry)});
+  answer("A", 0, {ok(2, std::string(1 << 20, 'a'))});
+  auto& log = *targets["B"];
+  ASSERT_EQ(log.requests.size(), 2u) << "the cursor (entry 1) must go";
+  auto& req = log.requests[1];
+  EXPECT_EQ(req.budget, gb.chunk_bytes);
+  std::vector<uint32_t> named;
+  for (auto& item : req.items)
+    named.push_back(item.index);
+  EXPECT_EQ(named, (std::vector<uint32_t>{1, 3, 4, 5}));
+  answer("B", 1, {ok(1, entry), ok(3, entry), ok(4, entry), ok(5, entry)});
+  ASSERT_EQ(output().size(), 6u);
   EXPECT_TRUE(ser_log->done);
 }
 
