@@ -110,8 +110,9 @@ def get_batch(url, body_file, out=None, pin=None):
     """One GetBatch as AIStore clients do it: the proxy answers 307, the
     client sends the same body to the designated target. The answer goes to
     the file `out`, or into the hash sink when `out` is None. Returns
-    (seconds, seconds to the first archive byte, Content-Type, the sink's
-    digest or None), both hops counted."""
+    (seconds, seconds to the first byte of the answer (its status line,
+    which a strict batch sends once every entry is found), Content-Type,
+    the sink's digest or None), both hops counted."""
     # No "Expect: 100-continue": it would add a round trip, and its interim
     # answer would count as the first byte.
     send = ["-X", "GET", "-H", "Expect:", "--data-binary", "@" + body_file]
