@@ -38,6 +38,8 @@ struct state {
   Counter* rejected = nullptr;
   Counter* shard_reads = nullptr;
   Counter* span_handoffs = nullptr;
+  Counter* fetch_requests = nullptr;
+  Counter* fetch_entries = nullptr;
   Histogram* latency = nullptr;
   Histogram* ttfb = nullptr;
   Gauge* window = nullptr;
@@ -103,6 +105,12 @@ void init(const std::string& node_id) {
   s.span_handoffs = counter(s, "moss_peer_span_handoffs_total",
                             "Peer spans handed to a designated target on this "
                             "host as open descriptors");
+  s.fetch_requests = counter(s, "moss_getbatch_fetch_requests_total",
+                             "Fetch requests GetBatch work items sent to "
+                             "owning targets (entries and existence checks)");
+  s.fetch_entries = counter(s, "moss_getbatch_fetch_entries_total",
+                            "Entries named by those fetch requests (an entry "
+                            "fetched in parts counts once per part)");
   s.rejected = counter(s, "moss_getbatch_rejected_total",
                        "GetBatch requests refused with 429 (overload)");
   s.latency = &prometheus::BuildHistogram()
@@ -160,6 +168,14 @@ void add_shard_read() {
 void add_span_handoff() {
   if (auto* c = the().span_handoffs)
     c->Increment();
+}
+
+void add_fetch_request(size_t entries) {
+  auto& s = the();
+  if (s.fetch_requests == nullptr)
+    return;
+  s.fetch_requests->Increment();
+  s.fetch_entries->Increment(static_cast<double>(entries));
 }
 
 void record_rejected() {

@@ -36,6 +36,10 @@ void add_shard_read();
 /// A peer span handed to a designated target on this host as a descriptor.
 void add_span_handoff();
 
+/// A fetch request a work item sent to an owning target (for entries or an
+/// existence check), naming `entries` entries.
+void add_fetch_request(size_t entries);
+
 /// A GetBatch request refused with 429 (counted as an error, as in AIStore).
 void record_rejected();
 

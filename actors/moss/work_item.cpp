@@ -359,6 +359,7 @@ void send_fetch(wi_ptr self, uint32_t slot, fetch_request req) {
   st.held += budget;
   st.reserved += budget;
   ++t.inflight;
+  metrics::add_fetch_request(items.size());
   self->request(t.handle, st.cfg.max_wait, atom::fetch_v, std::move(req))
       .then(
           [self, slot, items, budget](fetch_reply& reply) {
@@ -628,6 +629,7 @@ void check_on(wi_ptr self, uint32_t slot, std::vector<uint32_t> items,
   for (auto idx : items)
     req.items.push_back(item_of(in[idx], idx, 0));
   ++*pending;
+  metrics::add_fetch_request(items.size());
   self->request(t.handle, state.cfg.max_wait, atom::fetch_v, std::move(req))
       .then(
           [self, slot, pending](fetch_reply& reply) {

@@ -85,6 +85,16 @@ class MetricsTest(unittest.TestCase):
                                 2)
         self.assertGreaterEqual(delta("moss_getbatch_ttfb_seconds_count"), 1)
         self.assertEqual(value(after, "moss_getbatch_window_bytes", label), 0)
+        # Small entries, each named once by a fetch, except the missing
+        # ones: gone1 and gone2 are asked again of the two other targets,
+        # gone3 is checked on all three and perhaps prefetched from its
+        # owner while the check runs.
+        requests = delta("moss_getbatch_fetch_requests_total")
+        named = delta("moss_getbatch_fetch_entries_total")
+        self.assertGreaterEqual(requests, 2)
+        self.assertGreaterEqual(named, 24 + 2 * 2 + 3)
+        self.assertLessEqual(named, 24 + 2 * 2 + 4)
+        self.assertLess(requests, named)
         self.assertGreater(value(after, "moss_http_requests_total",
                                  'route="/v1/ml"'), 0)
 
