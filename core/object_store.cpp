@@ -349,6 +349,12 @@ expected<uint64_t> object_store::size_of(const std::string& bucket,
   return static_cast<uint64_t>(st.st_size);
 }
 
+std::optional<uint64_t>
+object_store::known_size(const std::string& bucket,
+                         const std::string& object) const {
+  return sizes_->find(path_of(bucket, object));
+}
+
 expected<void> object_store::remove(const std::string& bucket,
                                     const std::string& object) {
   auto path = path_of(bucket, object);

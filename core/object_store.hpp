@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -106,6 +107,11 @@ class object_store {
   /// checks of many objects.
   expected<uint64_t> size_of(const std::string& bucket,
                              const std::string& object) const;
+
+  /// The size `size_of` remembered for the object, if it did (no system
+  /// call, so callers that must not block on the disk can ask).
+  std::optional<uint64_t> known_size(const std::string& bucket,
+                                     const std::string& object) const;
 
   expected<void> remove(const std::string& bucket, const std::string& object);
 

@@ -77,6 +77,21 @@ fetch_result failure(const fetch_item& item, const error& err) {
   return r;
 }
 
+/// An existence check's answer for `item`, of `size` (or why not).
+fetch_result stat_result(const fetch_item& item, expected<uint64_t> size) {
+  auto total = size ? resolve_range(item.start, item.length, *size,
+                                    display_name(item.bucket, item.objname))
+                    : expected<uint64_t>{size.error()};
+  if (!total)
+    return failure(item, total.error());
+  fetch_result r;
+  r.index = item.index;
+  r.offset = item.skip;
+  r.total = *total;
+  r.complete = true;
+  return r;
+}
+
 std::string cache_key(const std::string& path, const object_meta& meta,
                       std::string_view member) {
   return path + '\0' + std::to_string(meta.version) + '\0'
@@ -244,6 +259,23 @@ class shard_view {
 
 } // namespace
 
+std::optional<fetch_reply> answer_from_known_sizes(const object_store& store,
+                                                   const fetch_request& req) {
+  if (!req.stat_only)
+    return std::nullopt;
+  fetch_reply reply;
+  reply.results.reserve(req.items.size());
+  for (auto& item : req.items) {
+    if (!item.archpath.empty())
+      return std::nullopt;
+    auto size = store.known_size(item.bucket, item.objname);
+    if (!size)
+      return std::nullopt;
+    reply.results.push_back(stat_result(item, *size));
+  }
+  return reply;
+}
+
 fetch_reply serve_fetch(const object_store& store, const fetch_request& req,
                         member_cache& cache,
                         const archive::shard_limits& limits,
@@ -263,16 +295,8 @@ fetch_reply serve_fetch(const object_store& store, const fetch_request& req,
     object_meta meta;
     if (req.stat_only && item.archpath.empty()) {
       // Existence and range only: one stat, no open.
-      auto found = store.size_of(item.bucket, item.objname);
-      auto total = found ? resolve_range(item.start, item.length, *found, what)
-                         : expected<uint64_t>{found.error()};
-      if (!total) {
-        reply.results.push_back(failure(item, total.error()));
-        continue;
-      }
-      r.total = *total;
-      r.complete = true;
-      reply.results.push_back(std::move(r));
+      reply.results.push_back(
+          stat_result(item, store.size_of(item.bucket, item.objname)));
       continue;
     }
     if (!item.archpath.empty()) {

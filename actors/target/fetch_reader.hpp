@@ -10,6 +10,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -56,5 +57,12 @@ fetch_reply serve_fetch(const object_store& store, const fetch_request& req,
                         member_cache& cache,
                         const archive::shard_limits& limits,
                         span_registry* spans = nullptr);
+
+/// The answer to an existence check (`stat_only`) of plain objects whose
+/// sizes `store` remembers, without a system call; nothing when any entry is
+/// a file in a shard or an object whose size is not known (a reader thread
+/// must look at the disk then).
+std::optional<fetch_reply> answer_from_known_sizes(const object_store& store,
+                                                   const fetch_request& req);
 
 } // namespace moss

@@ -284,8 +284,14 @@ target(target_actor::stateful_pointer<target_state> self,
         if (auto& pool = self->state.warmup)
           self->send(pool, atom::warm_v, std::move(req));
       },
-      [self](atom::fetch, fetch_request& req) -> caf::delegated<fetch_reply> {
+      [self](atom::fetch, fetch_request& req) -> caf::result<fetch_reply> {
         auto& st = self->state;
+        // A strict batch's first byte waits for its existence checks: what
+        // the size cache answers needs no disk, and no hand-off to a
+        // reader thread and back.
+        if (st.store != nullptr)
+          if (auto reply = answer_from_known_sizes(*st.store, req))
+            return std::move(*reply);
         auto& worker = st.workers[st.next_worker++ % st.workers.size()];
         return self->delegate(worker, atom::fetch_v, std::move(req));
       },

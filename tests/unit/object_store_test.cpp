@@ -138,6 +138,21 @@ TEST_F(object_store_test, remembered_sizes_follow_every_change) {
   EXPECT_EQ(*store.size_of("b", "y"), 2u);
 }
 
+TEST_F(object_store_test,
+       a_known_size_is_one_size_of_found_and_no_change_dropped) {
+  put("b", "x", "12345");
+  EXPECT_FALSE(store.known_size("b", "x")) << "not looked at yet";
+  ASSERT_TRUE(store.size_of("b", "x"));
+  EXPECT_EQ(store.known_size("b", "x"), std::optional<uint64_t>{5});
+  put("b", "x", "123");
+  EXPECT_FALSE(store.known_size("b", "x")) << "an overwrite forgets it";
+  ASSERT_TRUE(store.size_of("b", "x"));
+  ASSERT_TRUE(store.remove("b", "x"));
+  EXPECT_FALSE(store.known_size("b", "x")) << "a delete forgets it";
+  EXPECT_FALSE(store.size_of("b", "x"));
+  EXPECT_FALSE(store.known_size("b", "x")) << "a missing object has none";
+}
+
 TEST(size_cache, a_size_read_before_a_change_is_not_remembered) {
   size_cache sizes{2};
   auto seen = sizes.generation();
