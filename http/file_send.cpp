@@ -10,21 +10,22 @@
 
 namespace moss::http {
 
-bool wait_for(int fd, short events, int timeout_ms, std::string& why) {
+int poll_for(int fd, short events, int timeout_ms) {
   pollfd p{fd, events, 0};
   for (;;) {
     int r = ::poll(&p, 1, timeout_ms);
-    if (r > 0)
-      return true;
-    if (r == 0) {
-      why = "timed out after " + std::to_string(timeout_ms) + " ms";
-      return false;
-    }
-    if (errno != EINTR) {
-      why = std::strerror(errno);
-      return false;
-    }
+    if (r >= 0 || errno != EINTR)
+      return r;
   }
+}
+
+bool wait_for(int fd, short events, int timeout_ms, std::string& why) {
+  int r = poll_for(fd, events, timeout_ms);
+  if (r > 0)
+    return true;
+  why = r == 0 ? "timed out after " + std::to_string(timeout_ms) + " ms"
+               : std::string{std::strerror(errno)};
+  return false;
 }
 
 bool write_fully(int fd, const char* data, size_t size, int timeout_ms,

@@ -11,8 +11,11 @@ namespace moss::http {
 /// small enough to stay in the CPU caches between the read and the write.
 constexpr size_t copy_buffer_bytes = 256 * 1024;
 
-/// Waits up to `timeout_ms` for `events` on `fd`; false with `why` set on
-/// timeout or error.
+/// Waits up to `timeout_ms` for `events` on `fd`, across signals: > 0
+/// ready, 0 timed out, < 0 failed (`errno` says why).
+int poll_for(int fd, short events, int timeout_ms);
+
+/// `poll_for`, with `why` set on timeout or error.
 bool wait_for(int fd, short events, int timeout_ms, std::string& why);
 
 /// Writes all `size` bytes to `fd` (a non-blocking socket, or a file),

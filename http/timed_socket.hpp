@@ -45,20 +45,12 @@ class timed_socket {
 
   /// Waits for `events`; false (and `ec` set) on timeout or error.
   bool wait(short events, int timeout_ms, error_code& ec) {
-    pollfd p{fd_, events, 0};
-    for (;;) {
-      int r = ::poll(&p, 1, timeout_ms);
-      if (r > 0)
-        return true;
-      if (r == 0) {
-        ec = asio::error::timed_out;
-        return false;
-      }
-      if (errno != EINTR) {
-        ec = error_code{errno, boost::system::system_category()};
-        return false;
-      }
-    }
+    int r = poll_for(fd_, events, timeout_ms);
+    if (r > 0)
+      return true;
+    ec = r == 0 ? error_code{asio::error::timed_out}
+                : error_code{errno, boost::system::system_category()};
+    return false;
   }
 
   template <class MutableBufferSequence>
