@@ -310,7 +310,7 @@ struct named_entries {
 /// than its budget can carry (large entries would otherwise drag hundreds
 /// of names along for one reply) and than the target's current request
 /// size.
-named_entries name_entries(work_item_state& st, const fetch_target& t,
+named_entries name_entries(const work_item_state& st, const fetch_target& t,
                            uint64_t horizon, fetch_request& req) {
   named_entries out;
   auto& in = st.plan->req.entries;
