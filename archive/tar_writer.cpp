@@ -30,6 +30,8 @@ std::string pax_record(const std::string& key, const std::string& value) {
 }
 
 /// Splits `name` into USTAR prefix (<= 155) and name (<= 100) at a '/'.
+/// Never after another '/': readers join the two with one, except after a
+/// prefix that ends with one (libarchive), which would drop a slash of "//".
 bool ustar_split(const std::string& name, std::string& prefix,
                  std::string& base) {
   if (name.size() <= 100) {
@@ -39,7 +41,8 @@ bool ustar_split(const std::string& name, std::string& prefix,
   }
   for (auto pos = name.rfind('/'); pos != std::string::npos && pos > 0;
        pos = name.rfind('/', pos - 1)) {
-    if (pos <= 155 && name.size() - pos - 1 <= 100 && name.size() - pos > 1) {
+    if (pos <= 155 && name.size() - pos - 1 <= 100 && name.size() - pos > 1
+        && name[pos - 1] != '/') {
       prefix = name.substr(0, pos);
       base = name.substr(pos + 1);
       return true;

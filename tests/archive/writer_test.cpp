@@ -58,6 +58,9 @@ std::vector<member> sample_members() {
       {"b/one", "x"},
       {"b/" + std::string(150, 'n'), "long name"},
       {"b/" + std::string(120, 'd') + "/" + std::string(90, 'f'), "split"},
+      // A USTAR prefix may not end with '/': readers join it to the name
+      // with one, unless it ends with one (libarchive), and "//" turns "/".
+      {"b/" + std::string(80, 'p') + "//" + std::string(60, 'q'), "slashes"},
       {"b/a/b/c/d/e/f/nested.txt", "nested"},
       {"b/with space/ünïcødé 名前.wav", "unicode"},
       {"b/big.bin", big},
