@@ -380,6 +380,9 @@ void serve_connection(int fd, std::string remote, bool zero_copy,
   timed_socket sock{fd, static_cast<int>(opts.read_timeout.count()),
                     static_cast<int>(opts.write_timeout.count()), zero_copy};
   beast::flat_buffer buf;
+  // Beast reads as much as the buffer has room for, and at least 512
+  // bytes: a request body of some 30 KB would take 60 reads.
+  buf.reserve(64 * 1024);
   for (;;) {
     if (buf.size() == 0) {
       error_code ec;
@@ -495,11 +498,11 @@ void server::accept_connection(int fd, const sockaddr_in& peer,
   bool zero_copy
       = options_.zero_copy && (!loopback || options_.loopback_zero_copy);
   ++*active_;
-  std::thread{[fd, remote = std::move(remote), zero_copy, opts = options_,
-               handle, active = active_] {
+  threads_.run([fd, remote = std::move(remote), zero_copy, opts = options_,
+                handle, active = active_] {
     serve_connection(fd, remote, zero_copy, opts, *handle);
     --*active;
-  }}.detach();
+  });
 }
 
 } // namespace moss::http

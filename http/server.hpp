@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "http/accept_thread.hpp"
+#include "http/connection_threads.hpp"
 #include "http/exchange.hpp"
 
 #include <netinet/in.h>
@@ -29,9 +30,10 @@ struct server_options {
 
 using handler = std::function<void(exchange&)>;
 
-/// An HTTP/1.1 server with one thread per connection. Blocking I/O keeps
-/// streaming responses simple (a slow client stalls only its own thread) and
-/// every socket operation is bounded by a timeout.
+/// An HTTP/1.1 server with one thread per connection (threads are reused
+/// for later connections). Blocking I/O keeps streaming responses simple (a
+/// slow client stalls only its own thread) and every socket operation is
+/// bounded by a timeout.
 class server {
  public:
   explicit server(server_options options);
@@ -59,6 +61,8 @@ class server {
   /// Bound and listening until `serve` hands it to `acceptor_`.
   int listen_fd_ = -1;
   std::shared_ptr<std::atomic<size_t>> active_;
+  /// Declared before the acceptor, which hands it work: destroyed after it.
+  connection_threads threads_{std::chrono::seconds(30)};
   accept_thread acceptor_;
 };
 
