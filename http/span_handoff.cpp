@@ -189,9 +189,9 @@ void span_handoff_server::admit(int fd) {
   }
   std::lock_guard guard{mtx_};
   connections_.insert(fd);
-  std::thread{[this, fd] {
+  threads_.run([this, fd] {
     serve(fd);
-  }}.detach();
+  });
 }
 
 span_handoff_link::~span_handoff_link() {

@@ -4,6 +4,7 @@
 #include "core/piece.hpp"
 #include "core/span_registry.hpp"
 #include "http/accept_thread.hpp"
+#include "http/connection_threads.hpp"
 
 #include <condition_variable>
 #include <memory>
@@ -48,6 +49,8 @@ class span_handoff_server {
   void serve(int fd);
 
   span_registry& spans_;
+  /// Before the acceptor, which hands it work: destroyed after it.
+  connection_threads threads_{std::chrono::seconds(30)};
   accept_thread acceptor_;
   std::mutex mtx_;
   std::condition_variable idle_;
