@@ -35,6 +35,10 @@ system_config::system_config(const config& cfg, bool with_middleman) {
   set("scheduler.policy", caf::atom("sharing"));
   if (with_middleman) {
     load<caf::io::middleman>();
+    // The multiplexer deserializes what arrives itself instead of handing
+    // each message to a scheduler thread first: one thread hop less per
+    // remote message, which is most of an existence check's time.
+    set("middleman.workers", size_t{0});
     set("middleman.heartbeat-interval",
         caf::timespan{cfg.middleman.heartbeat_interval});
     set("middleman.connection-timeout",

@@ -345,9 +345,11 @@ void pump(wi_ptr self) {
   auto horizon = static_cast<uint64_t>(st.cursor) + st.cfg.window_entries;
   for (uint32_t slot = 0; slot < st.targets.size(); ++slot) {
     auto& t = st.targets[slot];
-    // During the existence check each owner gets one request, so that the
-    // first entries are in hand when the check ends.
-    if (st.checking && t.prefetched)
+    // During the existence check the DT's own target gets one request, so
+    // that its first entries are in hand when the check ends. Other
+    // targets' data would share the middleman's connections and threads
+    // with the check's answers, and hold up the status line.
+    if (st.checking && (t.prefetched || !t.own))
       continue;
     while (!t.lost && t.inflight < max_inflight) {
       auto free
@@ -600,6 +602,7 @@ void start(wi_ptr self, const peer_table& peers) {
     t.request_items = first_request_items;
     t.id = peers.ids[i];
     t.handle = caf::actor_cast<target_actor>(peers.handles[i]);
+    t.own = t.handle == st.local;
     if (auto it = st.plan->target_addresses.find(t.id);
         it != st.plan->target_addresses.end())
       t.address = it->second;
@@ -653,6 +656,7 @@ work_item(work_item_actor::stateful_pointer<work_item_state> self,
   state.services = services;
   state.started_ms = unix_time_ms();
   state.serializer = std::move(ser);
+  state.local = local;
   state.entries.resize(state.plan->req.entries.size());
   // CAF 0.17 keeps a request's timeout, and with it the actor, until the
   // timeout fires, answered or not: a finished batch would stay in memory

@@ -63,8 +63,10 @@ struct fetch_target {
   uint64_t typical_entry_bytes = 0;
   /// Entries the next request may name (grows with every answer).
   size_t request_items = 0;
-  /// Asked for data while the existence check ran (once per target).
+  /// Asked for data while the existence check ran (once, own target only).
   bool prefetched = false;
+  /// The designated target itself: reached without the middleman.
+  bool own = false;
 };
 
 /// Counts live work items of this process (for `what=getbatch`).
@@ -90,6 +92,8 @@ struct work_item_state {
   std::shared_ptr<const batch_plan> plan;
   get_batch_config cfg;
   serializer_actor serializer;
+  /// The target of this node.
+  target_actor local;
   std::vector<entry_progress> entries;
   std::vector<fetch_target> targets;
   /// The next entry to hand to the serializer.
