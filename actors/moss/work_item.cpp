@@ -359,7 +359,7 @@ void pump(wi_ptr self) {
           = std::min<uint64_t>(st.cfg.chunk_bytes, std::max(free, min_budget));
       // The DT's own objects go to a TAR stream by sendfile.
       bool tar = st.plan->req.format == archive_format::tar;
-      req.file_spans = tar && t.handle->node() == self->node();
+      req.file_spans = tar && t.own;
       // Other targets' large objects come over HTTP (`peer_span`).
       req.peer_spans
           = tar && !req.file_spans && st.cfg.peer_spans && !t.address.empty();
@@ -593,7 +593,7 @@ void check_existence(wi_ptr self) {
     checked(self);
 }
 
-void start(wi_ptr self, const peer_table& peers) {
+void start(wi_ptr self, const peer_table& peers, const target_actor& local) {
   auto& st = self->state;
   std::unordered_map<std::string, uint32_t> slots;
   for (size_t i = 0; i < peers.ids.size(); ++i) {
@@ -602,7 +602,7 @@ void start(wi_ptr self, const peer_table& peers) {
     t.request_items = first_request_items;
     t.id = peers.ids[i];
     t.handle = caf::actor_cast<target_actor>(peers.handles[i]);
-    t.own = t.handle == st.local;
+    t.own = t.handle == local;
     if (auto it = st.plan->target_addresses.find(t.id);
         it != st.plan->target_addresses.end())
       t.address = it->second;
@@ -656,7 +656,6 @@ work_item(work_item_actor::stateful_pointer<work_item_state> self,
   state.services = services;
   state.started_ms = unix_time_ms();
   state.serializer = std::move(ser);
-  state.local = local;
   state.entries.resize(state.plan->req.entries.size());
   // CAF 0.17 keeps a request's timeout, and with it the actor, until the
   // timeout fires, answered or not: a finished batch would stay in memory
@@ -672,8 +671,8 @@ work_item(work_item_actor::stateful_pointer<work_item_state> self,
   });
   self->request(local, cfg.max_wait, atom::peers_v)
       .then(
-          [self](peer_table& peers) {
-            start(self, peers);
+          [self, local](peer_table& peers) {
+            start(self, peers, local);
           },
           [self](caf::error& err) {
             fail(self, from_caf_error(err));

@@ -92,8 +92,6 @@ struct work_item_state {
   std::shared_ptr<const batch_plan> plan;
   get_batch_config cfg;
   serializer_actor serializer;
-  /// The target of this node.
-  target_actor local;
   std::vector<entry_progress> entries;
   std::vector<fetch_target> targets;
   /// The next entry to hand to the serializer.
