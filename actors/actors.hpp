@@ -94,7 +94,8 @@ using proxy_actor = caf::typed_actor<
 
 /// The WORK ITEM interface: one per GetBatch request, on the DT.
 using work_item_actor = caf::typed_actor<
-    // The serializer handed `n` payload bytes to the client: more may come.
+    // The serializer handed `n` window bytes (entry bytes and their framing)
+    // to the client: more may come.
     caf::reacts_to<atom::credit, uint64_t>,
     // The pause advised by the throttle is over: fetch on.
     caf::reacts_to<atom::tick>>;

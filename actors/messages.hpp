@@ -59,8 +59,12 @@ struct slice_part {
 
 struct slice {
   std::vector<slice_part> parts;
-  /// Entry bytes in `parts`, credited back once the client took them.
+  /// Entry bytes in `parts`.
   uint64_t payload = 0;
+  /// Archive bytes around them (headers, padding; see
+  /// `archive::framing_bytes`). Payload and framing count against the
+  /// batch's window and are credited back once the client took them.
+  uint64_t framing = 0;
 };
 
 /// What the HTTP side gets for one pull: archive bytes, and at the end the
@@ -117,7 +121,7 @@ typename Inspector::result_type inspect(Inspector& f, slice_part& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, slice& x) {
-  return f(caf::meta::type_name("slice"), x.parts, x.payload);
+  return f(caf::meta::type_name("slice"), x.parts, x.payload, x.framing);
 }
 
 template <class Inspector>

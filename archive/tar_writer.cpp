@@ -102,6 +102,16 @@ std::string tar_header(const std::string& name, uint64_t size,
   return out;
 }
 
+uint64_t framing_bytes(size_t name_size, uint64_t size) {
+  uint64_t padding = (block - size % block) % block;
+  if (name_size <= 100)
+    return block + padding;
+  // A PAX header block, its records (name plus a few dozen bytes, padded),
+  // then the USTAR header.
+  uint64_t records = name_size + 64;
+  return 2 * block + (records + block - 1) / block * block + padding;
+}
+
 void tar_writer::begin_entry(const std::string& name, uint64_t size,
                              int64_t mtime_sec) {
   out_ += tar_header(name, size, mtime_sec);

@@ -114,4 +114,9 @@ std::unique_ptr<writer> make_writer(archive_format fmt);
 std::string tar_header(const std::string& name, uint64_t size,
                        int64_t mtime_sec);
 
+/// Archive bytes around an entry of `size` bytes named with `name_size`
+/// characters: TAR's header, PAX records where the name is long, and the
+/// padding. An upper bound for the other formats' headers as well.
+uint64_t framing_bytes(size_t name_size, uint64_t size);
+
 } // namespace moss::archive

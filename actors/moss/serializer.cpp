@@ -13,17 +13,17 @@ constexpr size_t max_pull_bytes = 1 << 20;
 
 using serializer_ptr = serializer_actor::stateful_pointer<serializer_state>;
 
-void collect(serializer_ptr self, uint64_t payload) {
+void collect(serializer_ptr self, uint64_t credit) {
   auto& st = self->state;
   std::vector<piece> parts;
   st.writer->take_parts(parts);
   for (auto& p : parts)
     st.out.push_back({std::move(p), 0});
-  if (payload == 0)
+  if (credit == 0)
     return;
   if (st.out.empty())
     st.out.push_back({{}, 0});
-  st.out.back().payload += payload;
+  st.out.back().credit += credit;
 }
 
 void answer(serializer_ptr self) {
@@ -49,7 +49,7 @@ void answer(serializer_ptr self) {
              || bytes + st.out.front().bytes.size() <= max_pull_bytes)) {
     auto& front = st.out.front();
     bytes += front.bytes.size();
-    credit += front.payload;
+    credit += front.credit;
     if (front.bytes.size() > 0)
       reply.data.push_back(std::move(front.bytes));
     st.out.pop_front();
@@ -98,7 +98,7 @@ serializer(serializer_actor::stateful_pointer<serializer_state> self,
           }
         }
         st.dirty = true;
-        collect(self, s.payload);
+        collect(self, s.payload + s.framing);
         answer(self);
       },
       [self](atom::ready) {

@@ -12,11 +12,12 @@ namespace moss {
 
 struct serializer_state {
   std::unique_ptr<archive::writer> writer;
-  /// Archive bytes not yet pulled, in order, with the entry bytes each one
-  /// completes (credited back to the work item once pulled).
+  /// Archive bytes not yet pulled, in order, with the window bytes (entry
+  /// bytes and their framing) each one completes, credited back to the work
+  /// item once pulled.
   struct output {
     piece bytes;
-    uint64_t payload = 0;
+    uint64_t credit = 0;
   };
   std::deque<output> out;
   bool ready = false;

@@ -2,6 +2,7 @@
 
 #include "actors/error.hpp"
 #include "actors/moss/work_item_report.hpp"
+#include "archive/writer.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/names.hpp"
@@ -459,8 +460,9 @@ void flush(wi_ptr self) {
                                      "get_batch.max_soft_errs ("
                                          + std::to_string(st.cfg.max_soft_errs)
                                          + "); the last one: " + e.error));
-      s.parts.push_back(
-          {slice_part::begin, missing_name(in, req.onob), 0, 0, {}});
+      auto name = missing_name(in, req.onob);
+      s.framing += archive::framing_bytes(name.size(), 0);
+      s.parts.push_back({slice_part::begin, std::move(name), 0, 0, {}});
       s.parts.push_back({slice_part::end, {}, 0, 0, {}});
       ++st.cursor;
       continue;
@@ -468,11 +470,13 @@ void flush(wi_ptr self) {
     if (!e.known)
       break;
     if (!e.header_sent) {
-      s.parts.push_back({slice_part::begin,
-                         name_in_archive(in, req.onob),
-                         e.total,
-                         e.mtime_sec,
-                         {}});
+      auto name = name_in_archive(in, req.onob);
+      // Headers and padding stay with the serializer until the client takes
+      // them, as the entry's bytes do: for entries of a few bytes they are
+      // most of the archive.
+      s.framing += archive::framing_bytes(name.size(), e.total);
+      s.parts.push_back(
+          {slice_part::begin, std::move(name), e.total, e.mtime_sec, {}});
       e.header_sent = true;
     }
     for (auto& chunk : e.chunks) {
@@ -487,7 +491,10 @@ void flush(wi_ptr self) {
     ++st.cursor;
   }
   if (!s.parts.empty()) {
-    st.in_serializer += s.payload;
+    st.held += s.framing;
+    st.peak_held = std::max(st.peak_held, st.held);
+    st.in_serializer += s.payload + s.framing;
+    st.payload_handed += s.payload;
     self->send(st.serializer, std::move(s));
   }
   if (st.cursor == st.entries.size()) {
@@ -682,7 +689,6 @@ work_item(work_item_actor::stateful_pointer<work_item_state> self,
         auto& st = self->state;
         st.held -= std::min(st.held, bytes);
         st.in_serializer -= std::min(st.in_serializer, bytes);
-        st.payload_sent += bytes;
         pump(self);
       },
       [self](atom::tick) {

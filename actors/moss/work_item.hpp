@@ -99,7 +99,8 @@ struct work_item_state {
   /// Bytes this batch holds or reserved: outstanding fetch budgets, the
   /// reassembly buffer, and what the serializer has not handed out yet.
   uint64_t held = 0;
-  /// The part of `held` the serializer has and the client has not taken.
+  /// The part of `held` the serializer has and the client has not taken:
+  /// entry bytes and the archive's framing around them.
   uint64_t in_serializer = 0;
   /// The part of `held` reserved for outstanding fetch requests.
   uint64_t reserved = 0;
@@ -107,8 +108,8 @@ struct work_item_state {
   int soft_errors = 0;
   int gfn_attempts = 0;
   int gfn_errors = 0;
-  /// Payload bytes the serializer handed to the client (its credits).
-  uint64_t payload_sent = 0;
+  /// Entry bytes handed to the serializer.
+  uint64_t payload_handed = 0;
   /// The strict existence check is still running.
   bool checking = false;
   /// New fetches wait until the advised pause is over.

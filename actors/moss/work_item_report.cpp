@@ -36,7 +36,7 @@ job_view job_of(const work_item_state& st) {
   v.streaming = st.plan->req.strm;
   v.entries = static_cast<uint32_t>(st.entries.size());
   v.cursor = st.cursor;
-  v.payload_bytes = st.payload_sent + st.in_serializer;
+  v.payload_bytes = st.payload_handed;
   v.window_bytes = st.held;
   v.reserved_bytes = st.reserved;
   v.serializer_bytes = st.in_serializer;

@@ -1,6 +1,7 @@
 #include "actors/error.hpp"
 #include "actors/moss/work_item.hpp"
 #include "actors/system_config.hpp"
+#include "archive/writer.hpp"
 
 #include <caf/all.hpp>
 
@@ -523,6 +524,43 @@ TEST_F(work_item_test, the_window_bounds_bytes_in_flight_until_credit) {
   EXPECT_LE(asked, gb.window_bytes) << "the reopened window, no more";
 }
 
+TEST_F(work_item_test, archive_framing_counts_against_the_window) {
+  // A 1-byte entry is 1 KiB of TAR (header and padding): tiny entries must
+  // not pile up headers the client has not taken.
+  gb.window_bytes = 8 * 1024;
+  start(std::vector<std::string>(64, "A"));
+  auto& log = *targets["A"];
+  size_t answered = 0;
+  auto answer_all = [&] {
+    while (answered < log.requests.size()) {
+      std::vector<fetch_result> results;
+      for (auto& item : log.requests[answered].items)
+        results.push_back(ok(item.index, "x"));
+      answer("A", answered++, std::move(results));
+    }
+  };
+  answer_all();
+  auto handed = output().size();
+  EXPECT_GE(handed, 8u);
+  EXPECT_LE(handed, 16u) << "64 bytes of entries, 64 KiB of archive";
+  auto framing = archive::framing_bytes(3, 1);
+  EXPECT_EQ(framing + 1, 1024u);
+  // The client takes everything handed so far, round by round.
+  size_t taken = 0;
+  for (int round = 0; round < 64 && output().size() < 64; ++round) {
+    auto now = output().size();
+    caf::anon_send(wi, atom::credit_v, (now - taken) * (framing + 1));
+    taken = now;
+    sched.run();
+    answer_all();
+  }
+  ASSERT_EQ(output().size(), 64u);
+  for (uint32_t i = 0; i < 64; ++i)
+    EXPECT_EQ(output()[i],
+              std::make_pair("b/" + std::to_string(i), std::string("x")));
+  EXPECT_TRUE(ser_log->done);
+}
+
 TEST_F(work_item_test, a_nearly_full_window_waits_for_room_for_an_entry) {
   // Slivers of large entries would each cost a message round trip.
   gb.window_bytes = 2 << 20;
@@ -537,7 +575,9 @@ TEST_F(work_item_test, a_nearly_full_window_waits_for_room_for_an_entry) {
   caf::anon_send(wi, atom::credit_v, uint64_t{256 * 1024});
   sched.run();
   EXPECT_EQ(log.requests.size(), 2u) << "256 KiB of room: no 256 KiB sliver";
-  caf::anon_send(wi, atom::credit_v, uint64_t{768 * 1024});
+  // The client took entry 0 with its TAR header.
+  caf::anon_send(wi, atom::credit_v,
+                 768 * 1024 + archive::framing_bytes(3, 1 << 20));
   sched.run();
   ASSERT_EQ(log.requests.size(), 3u) << "room for a whole entry";
   EXPECT_EQ(log.requests[2].items[0].index, 2u);
@@ -559,7 +599,8 @@ TEST_F(work_item_test, a_request_waits_for_room_for_every_entry_it_names) {
   EXPECT_EQ(log.requests.size(), 2u)
       << "384 KiB of room: one entry and a part of the next would be a "
          "second round trip for the rest";
-  caf::anon_send(wi, atom::credit_v, uint64_t{128 * 1024});
+  caf::anon_send(wi, atom::credit_v,
+                 128 * 1024 + 4 * archive::framing_bytes(3, 256 * 1024));
   sched.run();
   ASSERT_EQ(log.requests.size(), 3u);
   EXPECT_EQ(log.requests[2].items.size(), 2u);

@@ -232,6 +232,28 @@ TEST(tar_header, long_names_get_a_pax_record) {
   EXPECT_EQ(h.size() % 512, 0u);
 }
 
+TEST(framing_bytes, bound_what_an_entry_adds_besides_its_bytes) {
+  for (auto fmt : {archive_format::tar, archive_format::zip}) {
+    for (size_t name_size : {3, 100, 101, 155, 300, 1000}) {
+      for (uint64_t size : {0, 1, 511, 512, 513, 70000}) {
+        auto w = archive::make_writer(fmt);
+        std::string name(name_size, 'n');
+        std::string data(size, 'd');
+        w->begin_entry(name, size, 0);
+        w->write(data.data(), data.size());
+        w->end_entry();
+        auto added = w->take().size() - size;
+        auto bound = archive::framing_bytes(name_size, size);
+        EXPECT_LE(added, bound)
+            << extension(fmt) << " " << name_size << " " << size;
+        if (fmt == archive_format::tar && name_size <= 100) {
+          EXPECT_EQ(added, bound) << "one header and the padding";
+        }
+      }
+    }
+  }
+}
+
 TEST(mime, normalizes_like_aistore) {
   EXPECT_EQ(*normalize_mime(""), archive_format::tar);
   EXPECT_EQ(*normalize_mime("application/x-tar"), archive_format::tar);
