@@ -19,12 +19,20 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def peak_rss_kib(pid):
+def status_kib(pid, field):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def peak_rss_kib(pid):
+    return status_kib(pid, "VmHWM")
+
+
+def resident_kib(pid):
+    return status_kib(pid, "VmRSS")
 
 
 class NodeMeter:
@@ -46,13 +54,15 @@ class NodeMeter:
             except OSError:
                 pass
         self.before = [cpu_seconds(p) for p in self.pids()]
+        self.rss_before = [resident_kib(p) for p in self.pids()]
 
     def stop(self):
         pids = self.pids()
         used = [cpu_seconds(p) - b for p, b in zip(pids, self.before)]
         dt = max(range(1, len(pids)), key=lambda i: used[i])
         return {"cpu_s": sum(used), "dt_cpu_s": used[dt],
-                "dt_peak_rss_kib": peak_rss_kib(pids[dt])}
+                "dt_peak_rss_kib": peak_rss_kib(pids[dt]),
+                "dt_rss_before_kib": self.rss_before[dt]}
 
     def pin(self, cpus):
         """Every thread of every node on `cpus` (None: all CPUs)."""

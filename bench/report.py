@@ -61,11 +61,23 @@ def clients_table(rows):
 
 
 def memory_table(rows):
+    first = rows[0]
+
+    def per_entry(r):
+        """Bytes of peak RSS each entry adds over the smallest batch."""
+        if r is first or r["batch"] == first["batch"]:
+            return "-"
+        grown = (r["dt_peak_rss_mib"] - first["dt_peak_rss_mib"]) * 1048576
+        return f"{grown / (r['batch'] - first['batch']):.0f}"
+
     return markdown_table(
-        ["entries", "object", "streamed", "MB/s", "DT peak RSS MiB"], rows,
+        ["entries", "object", "streamed", "MB/s", "DT RSS at start MiB",
+         "DT peak RSS MiB", "bytes per added entry"], rows,
         lambda r: [str(r["batch"]), size_name(r["size"]),
                    f"{r['batch'] * r['size'] / 1e9:.1f} GB",
-                   f"{r['mb_per_s']:.0f}", f"{r['dt_peak_rss_mib']:.0f}"])
+                   f"{r['mb_per_s']:.0f}",
+                   f"{r.get('dt_rss_before_mib', 0):.0f}",
+                   f"{r['dt_peak_rss_mib']:.0f}", per_entry(r)])
 
 
 def pinned_table(rows):

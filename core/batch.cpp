@@ -331,4 +331,12 @@ expected<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
+void batch_plan::add_owner(const std::string& id) {
+  auto [it, added]
+      = owner_slots_.try_emplace(id, static_cast<uint16_t>(owner_ids.size()));
+  if (added)
+    owner_ids.push_back(id);
+  owners.push_back(it->second);
+}
+
 } // namespace moss

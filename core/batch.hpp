@@ -77,13 +77,25 @@ namespace moss {
 /// A validated request plus where each entry lives: what a work item runs.
 struct batch_plan {
   batch_request req;
-  /// Owner target id of each entry (same order as `req.entries`).
-  std::vector<std::string> owners;
+  /// The owner of each entry (same order as `req.entries`), as an index
+  /// into `owner_ids`: two bytes an entry instead of a string.
+  std::vector<uint16_t> owners;
+  /// Target ids, each once.
+  std::vector<std::string> owner_ids;
   /// `gbt-...`, reported as `MossResp.uuid`.
   std::string uuid;
   /// `host:port` of each target's HTTP API, by id (where the designated
   /// target collects peer spans).
   std::unordered_map<std::string, std::string> target_addresses;
+
+  /// Makes target `id` the owner of the next entry.
+  void add_owner(const std::string& id);
+  const std::string& owner_of(size_t entry) const {
+    return owner_ids[owners[entry]];
+  }
+
+ private:
+  std::unordered_map<std::string, uint16_t> owner_slots_;
 };
 
 } // namespace moss

@@ -97,8 +97,7 @@ expected<parsed_batch> read_batch(exchange& ex, const request_target& target,
     return make_error(ec::unavailable, "the cluster has no targets");
   out.plan.owners.reserve(req->entries.size());
   for (auto& e : req->entries)
-    out.plan.owners.push_back(
-        map.owner(object_uname("ais", e.bucket, e.objname))->id);
+    out.plan.add_owner(map.owner(object_uname("ais", e.bucket, e.objname))->id);
   out.plan.req = std::move(*req);
   for (auto& t : map.targets) {
     std::string_view url = t.http_url;
@@ -116,15 +115,13 @@ const node_info& pick_dt(const parsed_batch& batch, const cluster_map& map) {
     auto tie = std::to_string(counter++);
     return *map.owner(tie);
   }
-  std::unordered_map<std::string, size_t> votes;
-  const std::string* best = &batch.plan.owners.front();
-  size_t best_votes = 0;
-  for (auto& id : batch.plan.owners)
-    if (++votes[id] > best_votes) {
-      best_votes = votes[id];
-      best = &id;
-    }
-  return *map.find_target(*best);
+  auto& plan = batch.plan;
+  std::vector<size_t> votes(plan.owner_ids.size());
+  uint16_t best = plan.owners.front();
+  for (auto owner : plan.owners)
+    if (++votes[owner] > votes[best])
+      best = owner;
+  return *map.find_target(plan.owner_ids[best]);
 }
 
 /// A temp file that disappears when closed.

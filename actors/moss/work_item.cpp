@@ -32,10 +32,15 @@ constexpr size_t first_request_items = 16;
 /// a batch in parallel parts, one per fetch worker.
 constexpr size_t max_items_per_stat = 256;
 constexpr size_t max_items_per_shard_stat = 4096;
+/// Check parts in flight per target (it has 8 fetch workers); the rest wait
+/// in `fetch_target::check_parts`, as entry numbers only: a part in flight
+/// names its entries in full, twice (request and answer), which for a batch
+/// of 100,000 entries sent at once was more memory than the batch itself.
+constexpr int max_check_parts_in_flight = 8;
 /// Fetch requests in flight per target.
 constexpr int max_inflight = 2;
 /// Times an entry starts over when its object changes while it is read.
-constexpr int max_entry_restarts = 3;
+constexpr uint8_t max_entry_restarts = 3;
 /// Smallest data budget worth a request.
 constexpr uint64_t min_budget = 64 * 1024;
 /// How far past the cursor the warm-up pools look (entries), and how many
@@ -89,7 +94,15 @@ void move_entry(work_item_state& st, uint32_t idx, uint32_t slot) {
   e.target = slot;
 }
 
+/// Why entry `idx` is missing.
+const std::string& error_of(const work_item_state& st, uint32_t idx) {
+  static const std::string unknown = "not found";
+  auto it = st.errors.find(idx);
+  return it == st.errors.end() ? unknown : it->second;
+}
+
 /// A target left (or cannot be reached): its remaining entries are missing.
+
 void target_lost(wi_ptr self, uint32_t slot, const std::string& why) {
   auto& st = self->state;
   auto& t = st.targets[slot];
@@ -110,7 +123,7 @@ void target_lost(wi_ptr self, uint32_t slot, const std::string& why) {
     e.chunks.clear();
     e.missing = true;
     e.complete = true;
-    e.error = "target " + t.id + " " + why;
+    st.errors.insert_or_assign(idx, "target " + t.id + " " + why);
     ++t.delivered;
   }
   t.queue.clear();
@@ -161,8 +174,7 @@ void on_reply(wi_ptr self, uint32_t slot, const std::vector<uint32_t>& items,
       continue; // the existence check decides where it is
     if (r.code == ec::not_found) {
       // The owner's answer is the one to report ("x in shard y").
-      if (e.error.empty())
-        e.error = r.error;
+      st.errors.try_emplace(r.index, r.error);
       if (auto next = next_holder(st, r.index); next >= 0) {
         move_entry(st, r.index, static_cast<uint32_t>(next));
         continue;
@@ -453,13 +465,14 @@ void flush(wi_ptr self) {
     auto& in = req.entries[st.cursor];
     if (e.missing) {
       if (!req.coer)
-        return fail(self, make_error(ec::not_found, e.error));
+        return fail(self, make_error(ec::not_found, error_of(st, st.cursor)));
       if (++st.soft_errors > st.cfg.max_soft_errs)
         return fail(self, make_error(ec::not_found,
                                      "too many missing entries: more than "
                                      "get_batch.max_soft_errs ("
                                          + std::to_string(st.cfg.max_soft_errs)
-                                         + "); the last one: " + e.error));
+                                         + "); the last one: "
+                                         + error_of(st, st.cursor)));
       auto name = missing_name(in, req.onob);
       s.framing += archive::framing_bytes(name.size(), 0);
       s.parts.push_back({slice_part::begin, std::move(name), 0, 0, {}});
@@ -504,8 +517,9 @@ void flush(wi_ptr self) {
     // A stream is the bare archive: its `MossResp` would go unread (and
     // costs some 100 bytes per entry).
     self->send(st.serializer, atom::done_v,
-               st.plan->req.strm ? std::string{}
-                                 : batch_metadata(*st.plan, st.entries));
+               st.plan->req.strm
+                   ? std::string{}
+                   : batch_metadata(*st.plan, st.entries, st.errors));
     log::debug("batch ", st.plan->uuid, " done: ", st.entries.size(),
                " entries, peak window ", st.peak_held, " bytes");
     self->quit();
@@ -520,6 +534,11 @@ void checked(wi_ptr self) {
   pump(self);
 }
 
+/// Sends target `slot` its waiting check parts, up to
+/// `max_check_parts_in_flight`.
+void send_check_parts(wi_ptr self, uint32_t slot,
+                      const std::shared_ptr<size_t>& pending);
+
 /// Asks target `slot` whether `items` exist; what it lacks is asked of the
 /// next target (see `entry_progress::tried`). The batch starts once every
 /// entry is found, and fails on the first that no target has.
@@ -533,6 +552,7 @@ void check_on(wi_ptr self, uint32_t slot, std::vector<uint32_t> items,
   for (auto idx : items)
     req.items.push_back(item_of(in[idx], idx, 0));
   ++*pending;
+  ++t.checks_in_flight;
   metrics::add_fetch_request(items.size());
   self->request(t.handle, state.cfg.max_wait, atom::fetch_v, std::move(req))
       .then(
@@ -540,6 +560,7 @@ void check_on(wi_ptr self, uint32_t slot, std::vector<uint32_t> items,
             auto& st = self->state;
             if (st.failed)
               return;
+            --st.targets[slot].checks_in_flight;
             std::map<uint32_t, std::vector<uint32_t>> again;
             for (auto& r : reply.results) {
               if (r.index >= st.entries.size())
@@ -548,17 +569,19 @@ void check_on(wi_ptr self, uint32_t slot, std::vector<uint32_t> items,
                 move_entry(st, r.index, slot);
                 continue;
               }
-              auto& e = st.entries[r.index];
-              if (e.error.empty())
-                e.error = r.error; // the owner's answer
+              // The owner's answer is the one to report.
+              auto& why = st.errors.try_emplace(r.index, r.error).first->second;
               auto next
                   = r.code == ec::not_found ? next_holder(st, r.index) : -1;
               if (next < 0)
-                return fail(self, make_error(r.code, e.error));
+                return fail(self, make_error(r.code, why));
               again[static_cast<uint32_t>(next)].push_back(r.index);
             }
             for (auto& [next, idxs] : again)
               check_on(self, next, std::move(idxs), pending);
+            send_check_parts(self, slot, pending);
+            // A target with parts waiting has parts in flight, so nothing
+            // is in flight only when every part was answered.
             if (--*pending == 0)
               checked(self);
           },
@@ -567,6 +590,17 @@ void check_on(wi_ptr self, uint32_t slot, std::vector<uint32_t> items,
             e.message = "target " + id + ": " + e.message;
             fail(self, e);
           });
+}
+
+void send_check_parts(wi_ptr self, uint32_t slot,
+                      const std::shared_ptr<size_t>& pending) {
+  auto& t = self->state.targets[slot];
+  while (t.checks_in_flight < max_check_parts_in_flight
+         && !t.check_parts.empty()) {
+    auto part = std::move(t.check_parts.front());
+    t.check_parts.pop_front();
+    check_on(self, slot, std::move(part), pending);
+  }
 }
 
 /// Strict streaming mode: every entry must exist before the 200 goes out.
@@ -579,14 +613,15 @@ void check_existence(wi_ptr self) {
     // Objects in parallel parts; files in shards in one part per target,
     // since each part would read a shard on its own.
     std::vector<uint32_t> objects, files;
+    auto& t = st.targets[slot];
     auto add = [&](std::vector<uint32_t>& part, size_t limit, uint32_t idx) {
       part.push_back(idx);
       if (part.size() < limit)
         return;
-      check_on(self, slot, std::move(part), pending);
+      t.check_parts.push_back(std::move(part));
       part.clear();
     };
-    for (auto idx : st.targets[slot].queue) {
+    for (auto idx : t.queue) {
       if (in[idx].archpath.empty())
         add(objects, max_items_per_stat, idx);
       else
@@ -594,7 +629,8 @@ void check_existence(wi_ptr self) {
     }
     for (auto* part : {&objects, &files})
       if (!part->empty())
-        check_on(self, slot, std::move(*part), pending);
+        t.check_parts.push_back(std::move(*part));
+    send_check_parts(self, slot, pending);
   }
   if (*pending == 0)
     checked(self);
@@ -615,26 +651,33 @@ void start(wi_ptr self, const peer_table& peers, const target_actor& local) {
       t.address = it->second;
     st.targets.push_back(std::move(t));
   }
-  auto& owners = st.plan->owners;
+  auto& plan = *st.plan;
+  std::vector<int64_t> slot_of_owner;
+  for (auto& id : plan.owner_ids) {
+    auto it = slots.find(id);
+    slot_of_owner.push_back(
+        it == slots.end() ? -1 : static_cast<int64_t>(it->second));
+  }
   for (uint32_t i = 0; i < st.entries.size(); ++i) {
-    auto it = slots.find(owners[i]);
+    auto slot = slot_of_owner[plan.owners[i]];
     auto& e = st.entries[i];
-    if (it == slots.end()) {
-      if (!st.plan->req.coer)
+    if (slot < 0) {
+      auto& owner = plan.owner_of(i);
+      if (!plan.req.coer)
         return fail(self,
                     make_error(ec::unavailable,
-                               "target " + owners[i] + " that owns entry "
+                               "target " + owner + " that owns entry "
                                    + std::to_string(i) + " is not reachable"));
       e.missing = true;
       e.complete = true;
-      e.error = "target " + owners[i] + " is not reachable";
+      st.errors.insert_or_assign(i, "target " + owner + " is not reachable");
       continue;
     }
-    e.target = it->second;
-    if (it->second < 64)
-      e.tried |= uint64_t{1} << it->second;
-    st.targets[it->second].queue.push_back(i);
-    ++st.targets[it->second].owned;
+    e.target = static_cast<uint32_t>(slot);
+    if (slot < 64)
+      e.tried |= uint64_t{1} << slot;
+    st.targets[e.target].queue.push_back(i);
+    ++st.targets[e.target].owned;
   }
   publish(st);
   for (auto& t : st.targets)

@@ -10,36 +10,38 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace moss {
 
-/// Progress of one entry in the reassembly buffer.
+/// Progress of one entry in the reassembly buffer: one per entry of the
+/// batch (up to `get_batch.max_entries`), so it stays small; why an entry is
+/// missing lives in `work_item_state::errors`.
 struct entry_progress {
-  /// Index of the owning target in `work_item_state::targets` (or of the
-  /// target that has it, when the owner does not: see `tried`).
-  uint32_t target = 0;
   /// Targets asked for this entry, one bit per slot: after a target joined,
   /// an object may still sit on its previous owner until a rebalance moves
   /// it, so a "not found" is asked of the others before it counts.
   uint64_t tried = 0;
+  uint64_t total = 0;
+  uint64_t received = 0;
+  int64_t mtime_sec = 0;
+  /// The version the received part belongs to (see `identity_of`).
+  uint64_t identity = 0;
+  /// Received bytes not yet handed to the serializer (a vector: an empty
+  /// deque costs 576 bytes of heap).
+  std::vector<piece> chunks;
+  /// Index of the owning target in `work_item_state::targets` (or of the
+  /// target that has it, when the owner does not: see `tried`).
+  uint32_t target = 0;
+  /// Times the entry started over because its object changed mid-read.
+  uint8_t restarts = 0;
   bool requested = false;
   /// `total` and `mtime_sec` are known (the owner answered once).
   bool known = false;
   bool complete = false;
   bool header_sent = false;
   bool missing = false;
-  uint64_t total = 0;
-  uint64_t received = 0;
-  int64_t mtime_sec = 0;
-  /// The version the received part belongs to (see `identity_of`).
-  uint64_t identity = 0;
-  /// Times the entry started over because its object changed mid-read.
-  int restarts = 0;
-  /// Received bytes not yet handed to the serializer (a vector: an empty
-  /// deque costs 576 bytes of heap, per entry of the batch).
-  std::vector<piece> chunks;
-  std::string error;
 };
 
 /// One target a work item fetches from.
@@ -67,6 +69,9 @@ struct fetch_target {
   bool prefetched = false;
   /// The designated target itself: reached without the middleman.
   bool own = false;
+  /// Parts of the existence check not sent yet, and parts in flight.
+  std::deque<std::vector<uint32_t>> check_parts;
+  int checks_in_flight = 0;
 };
 
 /// Counts live work items of this process (for `what=getbatch`).
@@ -93,6 +98,9 @@ struct work_item_state {
   get_batch_config cfg;
   serializer_actor serializer;
   std::vector<entry_progress> entries;
+  /// Why an entry is missing, by entry: the first reason given (its owner's
+  /// answer, "x in shard y"), unless its target left the cluster.
+  std::unordered_map<uint32_t, std::string> errors;
   std::vector<fetch_target> targets;
   /// The next entry to hand to the serializer.
   uint32_t cursor = 0;
@@ -143,7 +151,9 @@ work_item(work_item_actor::stateful_pointer<work_item_state> self,
           work_item_services services);
 
 /// The `MossResp` JSON of a finished batch.
-std::string batch_metadata(const batch_plan& plan,
-                           const std::vector<entry_progress>& entries);
+std::string
+batch_metadata(const batch_plan& plan,
+               const std::vector<entry_progress>& entries,
+               const std::unordered_map<uint32_t, std::string>& errors);
 
 } // namespace moss

@@ -127,8 +127,10 @@ size_t work_item_census::live() {
   return live_work_items.load();
 }
 
-std::string batch_metadata(const batch_plan& plan,
-                           const std::vector<entry_progress>& entries) {
+std::string
+batch_metadata(const batch_plan& plan,
+               const std::vector<entry_progress>& entries,
+               const std::unordered_map<uint32_t, std::string>& errors) {
   json_writer w;
   w.begin_object();
   w.key("uuid").string(plan.uuid);
@@ -142,8 +144,11 @@ std::string batch_metadata(const batch_plan& plan,
       w.key("archpath").string(in.archpath);
     w.key("bucket").string(in.bucket);
     w.key("provider").string(in.provider);
-    if (e.missing)
-      w.key("err_msg").string(e.error);
+    if (e.missing) {
+      auto why = errors.find(static_cast<uint32_t>(i));
+      w.key("err_msg").string(why == errors.end() ? std::string{}
+                                                  : why->second);
+    }
     if (in.has_opaque)
       w.key("opaque").string(base64_encode(in.opaque));
     w.key("size").integer(e.missing ? 0 : static_cast<int64_t>(e.total));

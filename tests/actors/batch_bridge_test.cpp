@@ -83,7 +83,7 @@ class batch_bridge_test : public ::testing::Test {
       e.bucket = "b";
       e.objname = n;
       plan->req.entries.push_back(e);
-      plan->owners.push_back(owner);
+      plan->add_owner(owner);
     }
     get_batch_config gb;
     gb.max_soft_errs = 0;
@@ -155,7 +155,7 @@ TEST_F(batch_bridge_test, a_failed_batch_reports_its_error_on_the_next_pull) {
   e.bucket = "b";
   e.objname = "o0";
   plan->req.entries.push_back(e);
-  plan->owners.push_back("Z");
+  plan->add_owner("Z");
   stream = backend->start(plan, get_batch_config{});
   auto chunk = stream->pull(10s);
   ASSERT_FALSE(chunk);

@@ -140,7 +140,8 @@ class work_item_test : public ::testing::Test {
       e.objname = std::to_string(i);
       plan->req.entries.push_back(e);
     }
-    plan->owners = std::move(owners);
+    for (auto& owner : owners)
+      plan->add_owner(owner);
     wi = sys.spawn(work_item, std::shared_ptr<const batch_plan>(plan), ser,
                    caf::actor_cast<target_actor>(handles["A"]), gb,
                    work_item_services{&jobs, &advice});
@@ -471,6 +472,33 @@ TEST_F(work_item_test, strict_mode_checks_the_other_targets_before_failing) {
   EXPECT_TRUE(ser_log->done);
 }
 
+TEST_F(work_item_test, strict_mode_keeps_few_check_parts_in_flight) {
+  // 12 parts of 256 entries on B: 8 go at once, one more per answer.
+  start(std::vector<std::string>(12 * 256, "B"), false, true);
+  auto& log = *targets["B"];
+  ASSERT_EQ(log.requests.size(), 8u);
+  std::vector<uint32_t> checked;
+  for (size_t part = 0; part < 12; ++part) {
+    ASSERT_EQ(log.requests.size(), std::min<size_t>(8 + part, 12))
+        << "parts answered: " << part;
+    auto& req = log.requests[part];
+    ASSERT_TRUE(req.stat_only);
+    ASSERT_EQ(req.items.size(), 256u);
+    EXPECT_EQ(ser_log->ready, 0);
+    std::vector<fetch_result> results;
+    for (auto& item : req.items) {
+      checked.push_back(item.index);
+      results.push_back(ok(item.index, ""));
+    }
+    answer("B", part, std::move(results));
+  }
+  EXPECT_EQ(ser_log->ready, 1);
+  ASSERT_EQ(checked.size(), 12u * 256);
+  for (uint32_t i = 0; i < checked.size(); ++i)
+    ASSERT_EQ(checked[i], i);
+  EXPECT_FALSE(log.requests.back().stat_only) << "then the data";
+}
+
 TEST_F(work_item_test, strict_mode_fails_when_no_target_has_an_entry) {
   start({"A", "B"}, false, true);
   answer("A", 0, {missing(0)});
@@ -719,7 +747,7 @@ TEST_F(work_item_test, the_serializer_credits_the_work_item_on_pull) {
     e.bucket = "b";
     e.objname = std::to_string(i);
     plan->req.entries.push_back(e);
-    plan->owners.push_back("A");
+    plan->add_owner("A");
   }
   auto w
       = sys.spawn(work_item, std::shared_ptr<const batch_plan>(plan), ser,

@@ -1,3 +1,4 @@
+#include "core/batch.hpp"
 #include "core/names.hpp"
 
 #include <gtest/gtest.h>
@@ -84,6 +85,16 @@ TEST(names, sanitize_replaces_only_bad_sequences) {
             "a\xEF\xBF\xBD"
             "b");
   EXPECT_TRUE(is_valid_utf8(sanitize_utf8("\xc0\xaf\xed\xa0\x80")));
+}
+
+TEST(batch_plan, owners_are_kept_as_indices_into_the_target_ids) {
+  batch_plan plan;
+  for (auto id : {"t2", "t1", "t2", "t3", "t1"})
+    plan.add_owner(id);
+  EXPECT_EQ(plan.owner_ids, (std::vector<std::string>{"t2", "t1", "t3"}));
+  EXPECT_EQ(plan.owners, (std::vector<uint16_t>{0, 1, 0, 2, 1}));
+  EXPECT_EQ(plan.owner_of(3), "t3");
+  EXPECT_EQ(plan.owner_of(4), "t1");
 }
 
 } // namespace
