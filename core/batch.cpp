@@ -6,6 +6,7 @@
 #include <rapidjson/error/en.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 namespace moss {
@@ -60,44 +61,82 @@ expected<archive_format> normalize_mime(std::string_view mime) {
 
 namespace {
 
+/// Whether member `name` is `key` (lowercase ASCII letters), ignoring case
+/// as Go's decoder does for ASCII.
+bool same_key(std::string_view name, std::string_view key) {
+  if (name.size() != key.size())
+    return false;
+  for (size_t i = 0; i < key.size(); ++i)
+    if ((name[i] | 0x20) != key[i]) // only 'A'-'Z' fold onto 'a'-'z'
+      return false;
+  return true;
+}
+
+/// The first member named `key`, case ignored.
 const rapidjson::Value* member(const rapidjson::Value& obj,
                                std::string_view key) {
-  for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
-    std::string_view name{it->name.GetString(), it->name.GetStringLength()};
-    if (name.size() == key.size()
-        && std::equal(name.begin(), name.end(), key.begin(),
-                      [](char a, char b) {
-                        return std::tolower(static_cast<unsigned char>(a))
-                               == std::tolower(static_cast<unsigned char>(b));
-                      }))
+  for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it)
+    if (same_key({it->name.GetString(), it->name.GetStringLength()}, key))
       return &it->value;
-  }
   return nullptr;
 }
+
+/// The fields of one `MossIn`, found in one pass over its members (a batch
+/// has up to 100,000 entries; the first member of each name counts, as
+/// with `member`).
+struct entry_members {
+  enum field {
+    objname,
+    bucket,
+    provider,
+    uname,
+    archpath,
+    opaque,
+    start,
+    length,
+    count
+  };
+  static constexpr std::array<std::string_view, count> keys{
+      "objname",  "bucket", "provider", "uname",
+      "archpath", "opaque", "start",    "length"};
+  std::array<const rapidjson::Value*, count> values{};
+
+  explicit entry_members(const rapidjson::Value& item) {
+    for (auto it = item.MemberBegin(); it != item.MemberEnd(); ++it) {
+      std::string_view name{it->name.GetString(), it->name.GetStringLength()};
+      for (size_t k = 0; k < count; ++k)
+        if (values[k] == nullptr && same_key(name, keys[k])) {
+          values[k] = &it->value;
+          break;
+        }
+    }
+  }
+};
 
 error entry_error(size_t index, const std::string& what) {
   return make_error(ec::invalid_argument,
                     "in[" + std::to_string(index) + "]: " + what);
 }
 
-expected<std::string> string_field(const rapidjson::Value& obj,
-                                   std::string_view key, size_t index) {
-  auto v = member(obj, key);
+expected<std::string_view> string_field(const entry_members& m,
+                                        entry_members::field f, size_t index) {
+  auto v = m.values[f];
   if (v == nullptr || v->IsNull())
-    return std::string{};
+    return std::string_view{};
   if (!v->IsString())
-    return entry_error(index, "\"" + std::string{key} + "\" must be a string");
-  return std::string{v->GetString(), v->GetStringLength()};
+    return entry_error(index, "\"" + std::string{entry_members::keys[f]}
+                                  + "\" must be a string");
+  return std::string_view{v->GetString(), v->GetStringLength()};
 }
 
-expected<int64_t> int_field(const rapidjson::Value& obj, std::string_view key,
+expected<int64_t> int_field(const entry_members& m, entry_members::field f,
                             size_t index) {
-  auto v = member(obj, key);
+  auto v = m.values[f];
   if (v == nullptr || v->IsNull())
     return int64_t{0};
   if (!v->IsInt64())
-    return entry_error(index,
-                       "\"" + std::string{key} + "\" must be an integer");
+    return entry_error(index, "\"" + std::string{entry_members::keys[f]}
+                                  + "\" must be an integer");
   return v->GetInt64();
 }
 
@@ -184,19 +223,22 @@ expected<batch_request> parse_batch_request(std::string_view body,
   if (!default_provider)
     return default_provider.error();
   req.entries.reserve(in->Size());
+  std::string last_valid_bucket;
   size_t index = 0;
   for (auto& item : in->GetArray()) {
     if (!item.IsObject())
       return entry_error(index, "each entry is a JSON object (MossIn)");
     batch_entry e;
-    auto objname = string_field(item, "objname", index);
-    auto bucket = string_field(item, "bucket", index);
-    auto provider = string_field(item, "provider", index);
-    auto uname = string_field(item, "uname", index);
-    auto archpath = string_field(item, "archpath", index);
-    auto opaque = string_field(item, "opaque", index);
-    auto start = int_field(item, "start", index);
-    auto length = int_field(item, "length", index);
+    entry_members m{item};
+    using f = entry_members::field;
+    auto objname = string_field(m, f::objname, index);
+    auto bucket = string_field(m, f::bucket, index);
+    auto provider = string_field(m, f::provider, index);
+    auto uname = string_field(m, f::uname, index);
+    auto archpath = string_field(m, f::archpath, index);
+    auto opaque = string_field(m, f::opaque, index);
+    auto start = int_field(m, f::start, index);
+    auto length = int_field(m, f::length, index);
     for (auto* r : {&objname, &bucket, &provider, &uname, &archpath, &opaque})
       if (!*r)
         return r->error();
@@ -210,7 +252,7 @@ expected<batch_request> parse_batch_request(std::string_view body,
     if (auto r = validate_object_name(e.objname); !r)
       return entry_error(index, r.error().message);
     if (!uname->empty()) {
-      auto parsed = parse_uname(*uname, index);
+      auto parsed = parse_uname(std::string{*uname}, index);
       if (!parsed)
         return parsed.error();
       e.bucket = parsed->first;
@@ -228,8 +270,12 @@ expected<batch_request> parse_batch_request(std::string_view body,
       return entry_error(index, "missing bucket specification (no \"bucket\""
                                 " in the entry and none in the URL)");
     }
-    if (auto r = validate_bucket_name(e.bucket); !r)
-      return entry_error(index, r.error().message);
+    // Entries mostly name one bucket: validated once.
+    if (e.bucket != last_valid_bucket) {
+      if (auto r = validate_bucket_name(e.bucket); !r)
+        return entry_error(index, r.error().message);
+      last_valid_bucket = e.bucket;
+    }
     e.archpath = *archpath;
     if (!e.archpath.empty())
       if (auto r = validate_archpath(e.archpath); !r)

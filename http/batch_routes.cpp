@@ -76,9 +76,16 @@ expected<parsed_batch> read_batch(exchange& ex, const request_target& target,
   // Every bucket the entries name, each once, in order of appearance.
   std::vector<const batch_entry*> buckets;
   std::unordered_map<std::string, bool> checked;
-  for (auto& e : req->entries)
+  const batch_entry* previous = nullptr;
+  for (auto& e : req->entries) {
+    // Neighbours mostly share a bucket: no key to build for them.
+    if (previous != nullptr && previous->bucket == e.bucket
+        && previous->provider == e.provider)
+      continue;
+    previous = &e;
     if (checked.emplace(e.provider + "://" + e.bucket, true).second)
       buckets.push_back(&e);
+  }
   if (gate != nullptr && gate->enabled()) {
     out.body_digest = sha256_hex(*body);
     std::vector<std::string> names;
