@@ -102,7 +102,6 @@ const std::string& error_of(const work_item_state& st, uint32_t idx) {
 }
 
 /// A target left (or cannot be reached): its remaining entries are missing.
-
 void target_lost(wi_ptr self, uint32_t slot, const std::string& why) {
   auto& st = self->state;
   auto& t = st.targets[slot];
