@@ -94,13 +94,6 @@ void move_entry(work_item_state& st, uint32_t idx, uint32_t slot) {
   e.target = slot;
 }
 
-/// Why entry `idx` is missing.
-const std::string& error_of(const work_item_state& st, uint32_t idx) {
-  static const std::string unknown = "not found";
-  auto it = st.errors.find(idx);
-  return it == st.errors.end() ? unknown : it->second;
-}
-
 /// A target left (or cannot be reached): its remaining entries are missing.
 void target_lost(wi_ptr self, uint32_t slot, const std::string& why) {
   auto& st = self->state;
@@ -464,14 +457,15 @@ void flush(wi_ptr self) {
     auto& in = req.entries[st.cursor];
     if (e.missing) {
       if (!req.coer)
-        return fail(self, make_error(ec::not_found, error_of(st, st.cursor)));
+        return fail(self,
+                    make_error(ec::not_found, missing_reason(st, st.cursor)));
       if (++st.soft_errors > st.cfg.max_soft_errs)
         return fail(self, make_error(ec::not_found,
                                      "too many missing entries: more than "
                                      "get_batch.max_soft_errs ("
                                          + std::to_string(st.cfg.max_soft_errs)
                                          + "); the last one: "
-                                         + error_of(st, st.cursor)));
+                                         + missing_reason(st, st.cursor)));
       auto name = missing_name(in, req.onob);
       s.framing += archive::framing_bytes(name.size(), 0);
       s.parts.push_back({slice_part::begin, std::move(name), 0, 0, {}});
@@ -516,9 +510,7 @@ void flush(wi_ptr self) {
     // A stream is the bare archive: its `MossResp` would go unread (and
     // costs some 100 bytes per entry).
     self->send(st.serializer, atom::done_v,
-               st.plan->req.strm
-                   ? std::string{}
-                   : batch_metadata(*st.plan, st.entries, st.errors));
+               st.plan->req.strm ? std::string{} : batch_metadata(st));
     log::debug("batch ", st.plan->uuid, " done: ", st.entries.size(),
                " entries, peak window ", st.peak_held, " bytes");
     self->quit();

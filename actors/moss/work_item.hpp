@@ -150,10 +150,10 @@ work_item(work_item_actor::stateful_pointer<work_item_state> self,
           target_actor local, get_batch_config cfg,
           work_item_services services);
 
+/// Why entry `idx` of the batch is missing.
+const std::string& missing_reason(const work_item_state& st, uint32_t idx);
+
 /// The `MossResp` JSON of a finished batch.
-std::string
-batch_metadata(const batch_plan& plan,
-               const std::vector<entry_progress>& entries,
-               const std::unordered_map<uint32_t, std::string>& errors);
+std::string batch_metadata(const work_item_state& st);
 
 } // namespace moss

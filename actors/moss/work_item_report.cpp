@@ -127,10 +127,15 @@ size_t work_item_census::live() {
   return live_work_items.load();
 }
 
-std::string
-batch_metadata(const batch_plan& plan,
-               const std::vector<entry_progress>& entries,
-               const std::unordered_map<uint32_t, std::string>& errors) {
+const std::string& missing_reason(const work_item_state& st, uint32_t idx) {
+  static const std::string unknown = "not found";
+  auto it = st.errors.find(idx);
+  return it == st.errors.end() ? unknown : it->second;
+}
+
+std::string batch_metadata(const work_item_state& st) {
+  auto& plan = *st.plan;
+  auto& entries = st.entries;
   json_writer w;
   w.begin_object();
   w.key("uuid").string(plan.uuid);
@@ -144,11 +149,8 @@ batch_metadata(const batch_plan& plan,
       w.key("archpath").string(in.archpath);
     w.key("bucket").string(in.bucket);
     w.key("provider").string(in.provider);
-    if (e.missing) {
-      auto why = errors.find(static_cast<uint32_t>(i));
-      w.key("err_msg").string(why == errors.end() ? std::string{}
-                                                  : why->second);
-    }
+    if (e.missing)
+      w.key("err_msg").string(missing_reason(st, static_cast<uint32_t>(i)));
     if (in.has_opaque)
       w.key("opaque").string(base64_encode(in.opaque));
     w.key("size").integer(e.missing ? 0 : static_cast<int64_t>(e.total));
